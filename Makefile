@@ -1,0 +1,55 @@
+# Sahabat KPM. `make help` lists every target.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+RASA_VENV := .venv-rasa
+export RASA_TELEMETRY_ENABLED := false
+
+.DEFAULT_GOAL := help
+
+help: ## list every target
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed $(RASA_VENV)/.installed ## set up both environments (idempotent)
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "error: the app needs Python >= 3.11 as '$(PYTHON)' (set PYTHON=...)" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(RASA_VENV)/.installed: nlu/requirements-rasa.txt
+	python310=$$(scripts/find-python310) && $$python310 -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --quiet --upgrade 'pip<24'
+	$(RASA_VENV)/bin/pip install --quiet -r nlu/requirements-rasa.txt
+	touch $@
+
+train: install ## train the NLU model if its inputs (config.yml, nlu/) changed
+	$(VENV)/bin/sahabat nlu train
+
+run: install train ## start the assistant on its embedded defaults (REST on 127.0.0.1:8080)
+	$(VENV)/bin/sahabat run
+
+chat: install train ## talk to the assistant in this terminal
+	$(VENV)/bin/sahabat chat
+
+test: install train ## lint, type-check and run every test (SQLite, PostgreSQL, real Rasa)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest
+
+eval: install ## cross-validate the NLU: per-intent precision/recall/F1, worst confusions
+	$(VENV)/bin/sahabat nlu eval
+
+bench: install train ## NLU benchmark: training/load time, parse latency, accuracy vs baselines
+	$(VENV)/bin/python scripts/bench_nlu.py
+
+content-check: install ## validate content/ and list entries due for re-checking
+	$(VENV)/bin/sahabat content check
+
+clean: ## remove trained models and local data (keeps the environments)
+	rm -rf models var results .rasa
+
+.PHONY: help install train run chat test eval bench content-check clean

@@ -1,0 +1,75 @@
+"""Answers about PKH from content/knowledge: the topic that fits the intent and its entities, with its source."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from actions.replies import Option, Reply, Request, with_menu
+from content.loader import Content
+from content.schema import Topic
+
+
+def format_date(day: dt.date, content: Content) -> str:
+    return f"{day.day} {content.strings.months[day.month - 1]} {day.year}"
+
+
+def topic_payload(topic: Topic) -> str:
+    return f"/{topic.intent}" + json.dumps({"topic": topic.id}, separators=(",", ":"))
+
+
+def option_for(reference: str, content: Content) -> Option:
+    """A follow-up option from a topic's `options`: a topic id, "intent:<name>" or "lesson:<session id>"."""
+    kind, _, name = reference.partition(":")
+    if kind == "intent":
+        item = next(i for i in content.strings.main_menu if i.payload == f"/{name}")
+        return Option(item.title, item.payload)
+    if kind == "lesson":
+        payload = "/learn_module" + json.dumps({"module": name}, separators=(",", ":"))
+        return Option(content.strings.lesson_buttons[name], payload)
+    topic = content.topics[reference]
+    return Option(topic.title, topic_payload(topic))
+
+
+def choose_topic(request: Request) -> Topic | None:
+    content = request.content
+    chosen = content.topics.get(request.entity("topic") or "")
+    if chosen is not None and chosen.intent == request.intent:
+        return chosen
+    best, best_score = None, 0
+    for topic in content.topics_for(request.intent):
+        score = sum(bool(set(values) & set(request.entities.get(name, []))) for name, values in topic.match.items())
+        if score > best_score:
+            best, best_score = topic, score
+    return best or content.default_topic(request.intent)
+
+
+def render(topic: Topic, content: Content, lead: str | None = None) -> Reply:
+    parts = [lead] if lead else []
+    parts.append(topic.text)
+    if topic.factual and topic.checked is not None:
+        parts.append(
+            content.strings.source_line.format(
+                sources="; ".join(topic.sources), checked=format_date(topic.checked, content)
+            )
+        )
+    options = [option_for(ref, content) for ref in topic.options]
+    options.append(Option(content.strings.lesson.menu_button, "/help"))
+    return Reply("\n\n".join(parts), tuple(options))
+
+
+def answer(request: Request) -> list[Reply]:
+    topic = choose_topic(request)
+    if topic is None:
+        return with_menu(request, request.content.strings.not_available_yet)
+    return [render(topic, request.content)]
+
+
+def talk_to_human(request: Request) -> list[Reply]:
+    """Who the person's pendamping is; with no pendamping on file, the official channels."""
+    topic = choose_topic(request)
+    pendamping = request.person.pendamping
+    lead = request.content.strings.pendamping_known.format(name=pendamping.name) if pendamping else None
+    if topic is None:
+        return with_menu(request, lead or request.content.strings.not_available_yet)
+    return [render(topic, request.content, lead)]

@@ -1,0 +1,64 @@
+"""What an action hands back: channel-neutral replies with at most ten options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from content.loader import Content
+from content.schema import MenuItem
+from store.models import ConversationState, Person
+
+MAX_OPTIONS = 10
+
+
+@dataclass(frozen=True)
+class Option:
+    title: str
+    # What choosing it sends back: "/intent" or "/intent{json entities}".
+    payload: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    options: tuple[Option, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.options) > MAX_OPTIONS:
+            raise ValueError(f"a reply carries at most {MAX_OPTIONS} options")
+
+
+@dataclass
+class Request:
+    """One understood message: who sent it, what it means, and the unit of work to act in."""
+
+    db: Session
+    person: Person
+    state: ConversationState
+    content: Content
+    text: str
+    intent: str
+    entities: dict[str, list[str]] = field(default_factory=dict)
+    now: datetime = field(default_factory=datetime.now)
+    # Set when the person asked to be forgotten: nothing more is stored for this message.
+    erased: bool = False
+
+    def entity(self, name: str) -> str | None:
+        values = self.entities.get(name)
+        return values[0] if values else None
+
+
+class Action(Protocol):
+    def __call__(self, request: Request) -> list[Reply]: ...
+
+
+def menu_options(items: tuple[MenuItem, ...]) -> tuple[Option, ...]:
+    return tuple(Option(item.title, item.payload) for item in items)
+
+
+def with_menu(request: Request, text: str) -> list[Reply]:
+    return [Reply(text, menu_options(request.content.strings.main_menu))]

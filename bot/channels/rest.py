@@ -1,0 +1,59 @@
+"""The REST channel: Rasa's REST contract, so Rasa web-chat widgets and test tools work unchanged.
+
+POST /webhooks/rest/webhook {"sender": "...", "message": "..."} →
+[{"recipient_id": "...", "text": "...", "buttons": [{"title": "...", "payload": "..."}]}]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from aiohttp import web
+
+from actions.replies import Reply
+from bot.dialogue import Inbound, Router
+
+CHANNEL = "rest"
+MAX_BODY = 64 * 1024
+ROUTER_KEY = web.AppKey("router", Router)
+
+
+def _bad_request(reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=400)
+
+
+def render(recipient: str, replies: list[Reply]) -> list[dict[str, Any]]:
+    rendered: list[dict[str, Any]] = []
+    for reply in replies:
+        message: dict[str, Any] = {"recipient_id": recipient, "text": reply.text}
+        if reply.options:
+            message["buttons"] = [{"title": o.title, "payload": o.payload} for o in reply.options]
+        rendered.append(message)
+    return rendered
+
+
+async def webhook(request: web.Request) -> web.Response:
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return _bad_request(f"body larger than {MAX_BODY} bytes")
+    try:
+        body = json.loads(await request.read())
+    except ValueError:
+        return _bad_request("body is not valid JSON")
+    if not isinstance(body, dict):
+        return _bad_request('expected a JSON object {"sender": ..., "message": ...}')
+    sender, message = body.get("sender"), body.get("message", "")
+    if not isinstance(sender, str | int) or str(sender).strip() == "" or len(str(sender)) > 64:
+        return _bad_request('"sender" must be a non-empty string of at most 64 characters')
+    if not isinstance(message, str):
+        return _bad_request('"message" must be a string')
+    message_id = body.get("message_id")
+    inbound = Inbound(CHANNEL, str(sender), message, str(message_id) if message_id is not None else None)
+    replies = await asyncio.to_thread(request.app[ROUTER_KEY].handle, inbound)
+    return web.json_response(render(str(sender), replies))
+
+
+def add_routes(app: web.Application, router: Router) -> None:
+    app[ROUTER_KEY] = router
+    app.router.add_post("/webhooks/rest/webhook", webhook)

@@ -1,0 +1,140 @@
+"""The `sahabat` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import logging
+import sys
+from pathlib import Path
+
+from bot import app, logs
+from bot.channels import console
+from bot.settings import Settings
+from content.loader import ContentError, load_content
+from nlu.client import NluClient
+from nlu.rasa_env import RasaEnvironment
+
+
+def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
+    with app.services(settings) as services:
+        asyncio.run(app.serve(services))
+    return 0
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    with app.services(settings) as services:
+        console.converse(services.router, args.sender)
+    return 0
+
+
+def cmd_nlu_train(settings: Settings, args: argparse.Namespace) -> int:
+    model = RasaEnvironment(settings.rasa_venv).train(args.config or settings.nlu_config, force=args.force)
+    print(model)
+    return 0
+
+
+def cmd_nlu_parse(settings: Settings, _: argparse.Namespace) -> int:
+    with app.nlu_service(settings) as url:
+        client = NluClient(url)
+        for line in sys.stdin:
+            text = line.rstrip("\n")
+            print(json.dumps(client.parse(text).as_json(), ensure_ascii=False), flush=True)
+        client.close()
+    return 0
+
+
+def cmd_nlu_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from nlu.evaluation import cross_validate, format_report
+
+    report = cross_validate(RasaEnvironment(settings.rasa_venv), args.config or settings.nlu_config, args.folds)
+    print(format_report(report))
+    return 0
+
+
+def cmd_content_check(_: Settings, args: argparse.Namespace) -> int:
+    try:
+        content = load_content()
+    except ContentError as error:
+        print(error)
+        return 1
+    today = args.today or dt.date.today()
+    print(
+        f"strings: {len(type(content.strings).model_fields)} keys; topics: {len(content.topics)}; "
+        f"lessons: {len(content.sessions)}; catalogue modules: "
+        f"{len(content.catalogue.modules) if content.catalogue else 0}"
+    )
+    stale = content.stale(today)
+    print(f"checked more than 12 months ago: {len(stale)}")
+    for file, entry, checked in stale:
+        print(f"  {file}: {entry} (checked {checked})")
+    to_verify = content.to_verify()
+    print(f"stated from the fact sheet, to confirm against the official text: {len(to_verify)}")
+    for file, entry in to_verify:
+        print(f"  {file}: {entry}")
+    return 0
+
+
+def cmd_admin_import(settings: Settings, args: argparse.Namespace) -> int:
+    from store.db import Database
+    from store.directory import DirectoryImportError, import_files
+
+    db = Database(settings.database_url)
+    db.migrate()
+    try:
+        with db.session() as session:
+            summary = import_files(session, [Path(p) for p in args.files])
+    except DirectoryImportError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(summary)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="sahabat", description="Sahabat KPM, the PKH assistant.")
+    commands = root.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="serve all configured channels").set_defaults(func=cmd_run)
+    chat = commands.add_parser("chat", help="talk to the assistant in the terminal")
+    chat.add_argument("--sender", default="console-user", help="who you are to the assistant")
+    chat.set_defaults(func=cmd_chat)
+
+    nlu = commands.add_parser("nlu", help="train, try and evaluate the NLU").add_subparsers(dest="nlu", required=True)
+    train = nlu.add_parser("train", help="train the NLU model unless one for these inputs exists")
+    train.add_argument("--config", type=Path)
+    train.add_argument("--force", action="store_true")
+    train.set_defaults(func=cmd_nlu_train)
+    nlu.add_parser("parse", help="one message per stdin line → one JSON object per line").set_defaults(
+        func=cmd_nlu_parse
+    )
+    evaluate = nlu.add_parser("eval", help="cross-validation: per-intent precision/recall/F1, worst confusions")
+    evaluate.add_argument("--config", type=Path)
+    evaluate.add_argument("--folds", type=int, default=5)
+    evaluate.set_defaults(func=cmd_nlu_eval)
+
+    content = commands.add_parser("content", help="content tools").add_subparsers(dest="content", required=True)
+    check = content.add_parser("check", help="validate content/ and list entries to re-check")
+    check.add_argument("--today", type=dt.date.fromisoformat, help="date to judge staleness by (YYYY-MM-DD)")
+    check.set_defaults(func=cmd_content_check)
+
+    admin = commands.add_parser("admin", help="administration").add_subparsers(dest="admin", required=True)
+    importer = admin.add_parser("import", help="load pendamping.csv / anggota.csv (all rows or none)")
+    importer.add_argument("files", nargs="+")
+    importer.set_defaults(func=cmd_admin_import)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    # In a terminal conversation, routine logs would drown the answers.
+    logs.configure(logging.WARNING if args.command == "chat" else logging.INFO)
+    return int(args.func(Settings.from_env(), args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

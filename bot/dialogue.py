@@ -1,0 +1,200 @@
+"""The dialogue router: one inbound message in, replies out, whatever the channel (ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError
+
+from actions.registry import ACTIONS, COMMANDS, FORMS, TEXT_COMMANDS
+from actions.replies import Reply, Request, menu_options
+from content.loader import Content
+from nlu.client import FALLBACK_INTENT, NluUnavailable, Parse
+from store import people
+from store.db import Database
+from store.models import ProcessedMessage, Turn
+from store.privacy import mask_personal_numbers
+
+log = logging.getLogger(__name__)
+
+# Longer messages are not sent to the NLU: nobody types this much on a phone, and it would only slow it down.
+MAX_TEXT = 1500
+
+
+class Parser(Protocol):
+    def parse(self, text: str) -> Parse: ...
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message from any channel, in the same shape."""
+
+    channel: str
+    sender: str
+    text: str = ""
+    # The platform's id for this message: a retried webhook carries the same one and is answered once.
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Understood:
+    intent: str
+    entities: dict[str, list[str]]
+    confidence: float | None = None
+
+
+def parse_payload(text: str) -> Understood | None:
+    """A button payload: "/intent" or "/intent{json}" (the Rasa convention, so web widgets work too)."""
+    if not text.startswith("/"):
+        return None
+    name, brace, rest = text[1:].partition("{")
+    if not name.replace("_", "").isalnum():
+        return None
+    entities: dict[str, list[str]] = {}
+    if brace:
+        try:
+            raw = json.loads("{" + rest)
+        except ValueError:
+            return None
+        if not isinstance(raw, dict):
+            return None
+        entities = {k: [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in raw.items()}
+    return Understood(name, entities, 1.0)
+
+
+class Router:
+    def __init__(
+        self, db: Database, content: Content, nlu: Parser, clock: Callable[[], datetime] | None = None
+    ) -> None:
+        self.db = db
+        self.content = content
+        self.nlu = nlu
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def handle(self, inbound: Inbound) -> list[Reply]:
+        try:
+            return self._handle(inbound)
+        except IntegrityError:
+            if inbound.message_id is not None and self._already_processed(inbound):
+                return []
+            raise
+        except Exception:
+            log.exception("failed to handle a %s message from %s", inbound.channel, _masked(inbound.sender))
+            return [Reply(self.content.strings.internal_error)]
+
+    def _already_processed(self, inbound: Inbound) -> bool:
+        with self.db.session() as db:
+            return db.get(ProcessedMessage, (inbound.channel, inbound.message_id)) is not None
+
+    def _handle(self, inbound: Inbound) -> list[Reply]:
+        if inbound.message_id is not None and self._already_processed(inbound):
+            log.info("dropping a retried %s message %s", inbound.channel, inbound.message_id)
+            return []
+        with self.db.session() as db:
+            if inbound.message_id is not None:
+                db.add(ProcessedMessage(channel=inbound.channel, message_id=inbound.message_id))
+                db.flush()
+            person, _ = people.find_or_create(db, inbound.channel, inbound.sender)
+            state = people.state_of(db, person)
+            text = inbound.text.strip()
+            request = Request(db, person, state, self.content, text, "", now=self.clock())
+            replies, understood = self._reply(request)
+            request.text = text
+            if request.erased:
+                return replies
+            if person.privacy_notice_at is None:
+                person.privacy_notice_at = request.now
+                replies = [Reply(self.content.strings.privacy_notice), *replies]
+            menus = [reply.options for reply in replies if reply.options]
+            if menus:  # a reply without options leaves the last menu sent in force
+                state.menu = [option.payload for option in menus[-1]]
+            self._record(request, inbound.channel, understood, replies)
+            return replies
+
+    def _reply(self, request: Request) -> tuple[list[Reply], Understood | None]:
+        text, state = request.text, request.state
+        if text.isdigit() and state.menu:
+            number = int(text)
+            if not 1 <= number <= len(state.menu):
+                return [Reply(self.content.strings.menu_pick_unknown.format(number=number))], None
+            text = request.text = state.menu[number - 1]
+        command = COMMANDS.get(" ".join(text.lower().split()))
+        if command is not None:
+            state.form = None  # "menu", "HAPUS DATA", "BERHENTI": the person leaves whatever was in progress
+        understood = Understood(command, {}, 1.0) if command else self._text_command(text)
+        if understood is None and state.form in FORMS:
+            replies = FORMS[state.form](request)
+            if replies is not None:
+                return replies, None
+            state.form = None
+        if understood is None:
+            understood = parse_payload(text)
+        if understood is None:
+            if not text:
+                return self._menu_reply(self.content.strings.empty_message), None
+            if not any(ch.isalnum() for ch in text):  # emoji or punctuation only: nothing for the NLU to read
+                return self._menu_reply(self.content.strings.fallback), None
+            if len(text) > MAX_TEXT:
+                return self._menu_reply(self.content.strings.too_long), None
+            try:
+                understood = self._understand(text)
+            except NluUnavailable as error:
+                log.warning("NLU unavailable: %s", error)
+                return self._menu_reply(self.content.strings.nlu_unavailable), None
+        request.intent, request.entities = understood.intent, understood.entities
+        action = ACTIONS.get(understood.intent, ACTIONS[FALLBACK_INTENT])
+        return action(request), understood
+
+    @staticmethod
+    def _text_command(text: str) -> Understood | None:
+        """Typed tools with arguments ("catat keluar 15000 beras"): one meaning whatever the NLU would say."""
+        for pattern, intent in TEXT_COMMANDS:
+            match = pattern.match(text.strip())
+            if match:
+                return Understood(intent, {k: [v.strip()] for k, v in match.groupdict().items() if v is not None}, 1.0)
+        return None
+
+    def _understand(self, text: str) -> Understood:
+        parse = self.nlu.parse(text)
+        entities: dict[str, list[str]] = {}
+        for entity in parse.entities:
+            value = entity.value.upper() if entity.entity == "ticket" else entity.value
+            entities.setdefault(entity.entity, [])
+            if value not in entities[entity.entity]:
+                entities[entity.entity].append(value)
+        return Understood(parse.intent, entities, parse.confidence)
+
+    def _menu_reply(self, text: str) -> list[Reply]:
+        return [Reply(text, menu_options(self.content.strings.main_menu))]
+
+    def _record(self, request: Request, channel: str, understood: Understood | None, replies: list[Reply]) -> None:
+        person_id = request.person.id
+        request.db.add(
+            Turn(
+                person_id=person_id,
+                channel=channel,
+                direction="in",
+                text=mask_personal_numbers(request.text[:MAX_TEXT]),
+                intent=understood.intent if understood else None,
+                confidence=understood.confidence if understood else None,
+                created_at=request.now,
+            )
+        )
+        for reply in replies:
+            request.db.add(Turn(person_id=person_id, channel=channel, direction="out", text=reply.text))
+        log.info(
+            "%s %s: %r → %s",
+            channel,
+            _masked(str(person_id)),
+            mask_personal_numbers(request.text[:80]),
+            understood.intent if understood else "-",
+        )
+
+
+def _masked(value: str) -> str:
+    return mask_personal_numbers(value)

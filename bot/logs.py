@@ -1,0 +1,23 @@
+"""Logging with personal numbers masked in every record, whatever module logs it."""
+
+from __future__ import annotations
+
+import logging
+
+from store.privacy import mask_personal_numbers
+
+
+class MaskPersonalNumbers(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mask_personal_numbers(record.getMessage())
+        record.args = None
+        return True
+
+
+def configure(level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(MaskPersonalNumbers())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # Does nothing when logging is already set up (e.g. by a test runner or an embedding application).
+    logging.basicConfig(level=level, handlers=[handler])
+    logging.getLogger("httpx").setLevel(logging.WARNING)

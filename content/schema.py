@@ -1,0 +1,246 @@
+"""The shape of everything in content/, checked when it is loaded (at start-up and in `make test`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from typing import Annotated, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+# One screen on a small phone; WhatsApp interactive bodies stop at 1024 characters.
+ANSWER_LIMIT = 600
+# The longest text any channel accepts in one message (Telegram 4096, WhatsApp text 4096).
+MESSAGE_LIMIT = 4096
+# WhatsApp reply buttons: 20 characters.
+BUTTON_LIMIT = 20
+
+Label = Annotated[str, StringConstraints(min_length=1, max_length=BUTTON_LIMIT)]
+Message = Annotated[str, StringConstraints(min_length=1, max_length=MESSAGE_LIMIT)]
+Answer = Annotated[str, StringConstraints(min_length=1, max_length=ANSWER_LIMIT)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+class MenuItem(Strict):
+    title: Label
+    payload: str = Field(pattern=r"^/[a-z_]+(\{.*\})?$")
+
+
+class Texts(Strict):
+    """A group of UI strings. A missing or misspelt key fails the load, and so does a placeholder the code does
+    not fill (each class lists what each of its strings may use)."""
+
+    PLACEHOLDERS: ClassVar[dict[str, set[str]]] = {}
+
+    @model_validator(mode="after")
+    def _placeholders_known(self) -> Texts:
+        for key, value in self:
+            unknown = placeholders(value) - self.PLACEHOLDERS.get(key, set()) if isinstance(value, str) else set()
+            if unknown:
+                raise ValueError(f"{key}: unknown placeholder(s) {sorted(unknown)}")
+        return self
+
+
+class LessonTexts(Texts):
+    PLACEHOLDERS: ClassVar[dict[str, set[str]]] = {
+        "resume_offer": {"title"},
+        "module_line": {"title", "summary"},
+        "module_sessions_intro": {"title"},
+        "session_line": {"number", "title", "summary"},
+        "start": {"number", "title", "summary"},
+        "step_header": {"step", "total"},
+        "quiz_header": {"number", "total"},
+        "quiz_right": {"feedback"},
+        "quiz_wrong": {"feedback"},
+        "quiz_done": {"score", "total"},
+        "finished": {"title", "score", "total"},
+    }
+
+    catalogue_intro: Message
+    resume_offer: Message
+    resume_button: Label
+    other_modules_button: Label
+    other_modules: Message
+    module_line: Message
+    module_sessions_intro: Message
+    session_line: Message
+    start: Message
+    step_header: Message
+    next_button: Label
+    repeat_button: Label
+    back_button: Label
+    menu_button: Label
+    reflection_header: Message
+    reflection_hint: Message
+    reflection_thanks: Message
+    quiz_header: Message
+    quiz_pick: Message
+    quiz_right: Message
+    quiz_wrong: Message
+    quiz_done: Message
+    practice_header: Message
+    finish_button: Label
+    finished: Message
+    not_understood: Message
+
+
+class PracticeTexts(Texts):
+    PLACEHOLDERS: ClassVar[dict[str, set[str]]] = {
+        "bad_amount": {"example"},
+        "logged": {"kind", "amount", "label", "want"},
+        "summary": {"income", "spent", "needs", "wants", "balance"},
+        "savings": {"target", "weeks", "per_week", "per_day"},
+        "loan": {"principal", "total", "months", "cost", "percent", "cost_per_month", "monthly_percent", "installment"},
+        "business": {"capital", "cost", "price", "items", "margin", "per_day", "days"},
+        "business_loss": {"price", "cost"},
+    }
+
+    bad_amount: Message
+    logged: Message
+    kind_in: str
+    kind_out: str
+    want_mark: str
+    no_label: str
+    summary: Message
+    summary_empty: Message
+    overspent: Message
+    savings: Message
+    loan: Message
+    loan_invalid: Message
+    business: Message
+    business_loss: Message
+
+
+class Strings(Texts):
+    """UI strings: everything the assistant says that is not a knowledge topic or a lesson."""
+
+    PLACEHOLDERS: ClassVar[dict[str, set[str]]] = {
+        "menu_pick_unknown": {"number"},
+        "source_line": {"sources", "checked"},
+        "pendamping_known": {"name"},
+    }
+
+    greet: Message
+    goodbye: Message
+    thanks: Message
+    help: Message
+    bot_challenge: Message
+    fallback: Message
+    out_of_scope: Message
+    empty_message: Message
+    too_long: Message
+    nlu_unavailable: Message
+    not_available_yet: Message
+    affirm_without_question: Message
+    deny_without_question: Message
+    stop: Message
+    restart: Message
+    internal_error: Message
+    pendamping_known: Message
+    privacy_notice: Message
+    erase_confirm: Message
+    erase_done: Message
+    erase_done_directory: Message
+    erase_cancelled: Message
+    menu_pick_unknown: Message
+    options_intro: Message
+    source_line: Message
+    amount_note: Message
+    main_menu: tuple[MenuItem, ...] = Field(min_length=1, max_length=10)
+    months: tuple[str, ...] = Field(min_length=12, max_length=12)
+    lesson_buttons: dict[str, Label]
+    lesson: LessonTexts
+    practice: PracticeTexts
+    unsupported_media: Message
+    # WhatsApp list messages: the button that opens the list, and the list's section title.
+    options_button: Label
+    more_options: Label
+
+
+class Sourced(Strict):
+    """A factual entry names where it comes from and when it was last checked against that source."""
+
+    sources: tuple[str, ...] = ()
+    checked: dt.date | None = None
+    # True when the fact was checked only against the team's fact sheet, not the official text.
+    verify: bool = False
+
+
+class Topic(Sourced):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    intent: str
+    default: bool = False
+    match: dict[str, tuple[str, ...]] = {}
+    title: Label
+    text: Answer
+    options: tuple[str, ...] = Field(default=(), max_length=4)
+    factual: bool = True
+
+    @model_validator(mode="after")
+    def _facts_are_sourced(self) -> Topic:
+        if self.factual and (not self.sources or self.checked is None):
+            raise ValueError(f"topic {self.id}: a factual topic needs `sources` and `checked`")
+        return self
+
+
+class KnowledgeFile(Strict):
+    topics: tuple[Topic, ...]
+
+
+class Choice(Strict):
+    label: Label
+    correct: bool = False
+    feedback: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+
+
+class Question(Strict):
+    question: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    choices: tuple[Choice, ...] = Field(min_length=2, max_length=4)
+
+    @field_validator("choices")
+    @classmethod
+    def _one_correct(cls, choices: tuple[Choice, ...]) -> tuple[Choice, ...]:
+        if sum(choice.correct for choice in choices) != 1:
+            raise ValueError("a quiz question needs exactly one correct choice")
+        return choices
+
+
+class Session(Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    number: int
+    title: str
+    summary: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    steps: tuple[Answer, ...] = Field(min_length=6, max_length=12)
+    reflection: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    quiz: tuple[Question, ...] = Field(min_length=3, max_length=5)
+    practice_intro: Answer
+
+
+class LessonModule(Sourced):
+    module: str
+    title: str
+    sessions: tuple[Session, ...] = Field(min_length=1)
+
+
+class SessionSummary(Strict):
+    number: int
+    title: str
+    summary: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class CatalogueModule(Strict):
+    id: str
+    title: str
+    summary: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    sessions: tuple[SessionSummary, ...] = Field(min_length=1)
+
+
+class Catalogue(Sourced):
+    modules: tuple[CatalogueModule, ...]

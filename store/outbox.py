@@ -1,0 +1,133 @@
+"""Outbox rows: enqueue once by dedup key, claim one at a time, record what the platform said."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from store.models import ChannelIdentity, OutboxMessage
+
+
+def enqueue(
+    db: Session,
+    *,
+    channel: str,
+    recipient: str,
+    body: dict[str, Any],
+    kind: str,
+    dedup_key: str,
+    person_id: int | None = None,
+    not_before: datetime | None = None,
+    broadcast_id: int | None = None,
+) -> bool:
+    """Adds a message unless one with this dedup key exists (then returns False): enqueueing is idempotent, so a
+    job or a request that runs twice never sends twice."""
+    if db.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == dedup_key)) is not None:
+        return False
+    row = OutboxMessage(
+        channel=channel,
+        recipient=recipient,
+        body=body,
+        kind=kind,
+        dedup_key=dedup_key,
+        person_id=person_id,
+        broadcast_id=broadcast_id,
+    )
+    if not_before is not None:
+        row.not_before = not_before
+    db.add(row)
+    db.flush()
+    return True
+
+
+def recover_in_flight(db: Session, channel: str) -> int:
+    """Rows left in `sending` by a crash go back to `pending`: delivery is at-least-once, and the window for a
+    repeat is one message per sender slot (see bot/outbox.py)."""
+    result = db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.status == "sending")
+        .values(status="pending")
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def due(db: Session, channel: str, now: datetime, limit: int) -> list[OutboxMessage]:
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.status == "pending", OutboxMessage.not_before <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(db.scalars(query))
+
+
+def unreachable(db: Session, channel: str, recipients: list[str]) -> set[str]:
+    query = select(ChannelIdentity.external_id).where(
+        ChannelIdentity.channel == channel,
+        ChannelIdentity.external_id.in_(recipients),
+        ChannelIdentity.unreachable_at.is_not(None),
+    )
+    return set(db.scalars(query))
+
+
+def claim(db: Session, message_id: int, now: datetime) -> bool:
+    """Marks one pending row as being sent; False if another sender or a cancel got there first."""
+    result = db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+        .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+    )
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+
+def mark_sent(db: Session, message_id: int, platform_id: str, now: datetime) -> None:
+    db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status="sent", platform_id=platform_id, sent_at=now, last_error=None)
+    )
+
+
+def mark_retry(db: Session, message_id: int, error: str, not_before: datetime) -> None:
+    db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status="pending", last_error=error[:300], not_before=not_before)
+    )
+
+
+def mark_final(db: Session, message_id: int, status: str, error: str) -> None:
+    """failed, or blocked (the person blocked the assistant: their identity is marked unreachable too)."""
+    row = db.get(OutboxMessage, message_id)
+    if row is None:
+        return
+    row.status, row.last_error = status, error[:300]
+    if status == "blocked":
+        db.execute(
+            update(ChannelIdentity)
+            .where(ChannelIdentity.channel == row.channel, ChannelIdentity.external_id == row.recipient)
+            .values(unreachable_at=row.claimed_at)
+        )
+
+
+def skip_unreachable(db: Session, message_id: int) -> None:
+    db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+        .values(status="blocked", last_error="recipient blocked the assistant earlier")
+    )
+
+
+def record_delivery(db: Session, platform_id: str, delivery: str, error: str | None = None) -> bool:
+    """A delivery report (WhatsApp statuses): delivered, read, failed. False if no row has that id."""
+    row = db.scalar(select(OutboxMessage).where(OutboxMessage.platform_id == platform_id))
+    if row is None:
+        return False
+    if not (row.delivery == "read" and delivery == "delivered"):  # reports can arrive out of order
+        row.delivery = delivery
+    if error:
+        row.last_error = error[:300]
+    return True

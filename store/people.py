@@ -1,0 +1,51 @@
+"""People and how they are found from a channel message."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from store.models import (
+    ChannelIdentity,
+    ConversationState,
+    LessonProgress,
+    Person,
+    PracticeEntry,
+    Turn,
+)
+
+
+def find_or_create(db: Session, channel: str, external_id: str) -> tuple[Person, bool]:
+    """The person behind a channel identity; a new identity makes a new person (KPM by default)."""
+    identity = db.scalar(
+        select(ChannelIdentity).where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+    )
+    if identity is not None:
+        return identity.person, False
+    person = Person()
+    person.identities.append(ChannelIdentity(channel=channel, external_id=external_id))
+    db.add(person)
+    db.flush()
+    return person, True
+
+
+def state_of(db: Session, person: Person) -> ConversationState:
+    state = db.get(ConversationState, person.id)
+    if state is None:
+        state = ConversationState(person_id=person.id, form=None, form_data={}, menu=[])
+        db.add(state)
+        db.flush()
+    return state
+
+
+def erase(db: Session, person: Person) -> bool:
+    """Delete what the assistant keeps about a person's chats. Returns True if the person record itself was
+    kept because it belongs to the programme's directory (imported from the facilitators' spreadsheets)."""
+    for model in (Turn, ConversationState, LessonProgress, PracticeEntry, ChannelIdentity):
+        db.execute(delete(model).where(model.person_id == person.id))
+    if person.in_directory:
+        person.privacy_notice_at = None
+        db.expire(person, ["identities"])
+        return True
+    db.delete(person)
+    return False

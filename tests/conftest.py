@@ -1,0 +1,70 @@
+"""Shared fixtures: a fresh database on SQLite and on PostgreSQL, the real NLU server, content."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from content.loader import Content, load_content
+from nlu.client import NluClient
+from nlu.rasa_env import RasaEnvironment
+from store.db import Database
+
+POSTGRES_ADMIN_URL = os.environ.get("SAHABAT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated, empty database of each kind; PostgreSQL gets a database of its own, dropped afterwards."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'test.db'}")
+        db.migrate()
+        yield db
+        db.dispose()
+        return
+    name = f"sahabat_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    db = Database(f"{base}/{name}")
+    try:
+        db.migrate()
+        yield db
+    finally:
+        db.dispose()
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    return load_content()
+
+
+@pytest.fixture(scope="session")
+def rasa() -> RasaEnvironment:
+    return RasaEnvironment(ROOT / ".venv-rasa")
+
+
+@pytest.fixture(scope="session")
+def nlu_url(rasa: RasaEnvironment) -> Iterator[str]:
+    """One real Rasa server for the whole test session, on the model `make test` trained (or trains it)."""
+    external = os.environ.get("SAHABAT_NLU_URL")
+    if external:
+        yield external
+        return
+    with rasa.serve(rasa.train(ROOT / "config.yml")) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def nlu(nlu_url: str) -> Iterator[NluClient]:
+    client = NluClient(nlu_url)
+    yield client
+    client.close()

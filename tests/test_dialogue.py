@@ -1,0 +1,150 @@
+"""The dialogue core, end to end through the real Rasa server, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.dialogue import Inbound, Router, parse_payload
+from content.loader import Content
+from nlu.client import NluClient
+from store.db import Database
+from store.models import ChannelIdentity, Person, ProcessedMessage, Turn
+from tests.dialog import both, contains, lacks, run_dialog, shown
+
+
+@pytest.fixture
+def router(database: Database, content: Content, nlu: NluClient) -> Router:
+    return Router(database, content, nlu)
+
+
+def test_first_reply_carries_the_privacy_notice_once(router: Router) -> None:
+    run_dialog(
+        router,
+        "ibu-ani",
+        [
+            ("halo", both(contains("Sahabat KPM", "HAPUS DATA", "1. "))),
+            ("halo", lacks("HAPUS DATA")),
+        ],
+    )
+
+
+def test_small_talk_and_the_menu(router: Router) -> None:
+    run_dialog(
+        router,
+        "ibu-budi",
+        [
+            ("assalamualaikum", contains("Halo")),
+            ("km robot ya?", contains("otomatis", "pendamping")),
+            ("bisa bantu apa aja", contains("Saya bisa membantu", "Buat pengaduan")),
+            ("makasih ya bu", contains("Sama-sama")),
+            ("dadah", contains("Sampai jumpa")),
+        ],
+    )
+
+
+def test_a_number_picks_from_the_last_menu(router: Router, content: Content) -> None:
+    first = router.handle(Inbound("rest", "ibu-citra", "menu"))
+    menu = first[-1].options
+    pick = next(i for i, option in enumerate(menu, start=1) if option.payload == "/ask_rights")
+    rights = content.default_topic("ask_rights")
+    assert rights is not None
+    assert rights.text[:40] in shown(router.handle(Inbound("rest", "ibu-citra", str(pick))))
+    assert "Nomor 42 tidak ada" in shown(router.handle(Inbound("rest", "ibu-citra", "42")))
+
+
+def test_gibberish_and_off_topic_offer_the_menu(router: Router) -> None:
+    for text in ["asdfghjkl", "qwpoeiruty zmxncb", "resep rendang gimana", "siapa presiden amerika"]:
+        answer = shown(router.handle(Inbound("rest", "ibu-dewi", text)))
+        assert "Maaf" in answer and "1. Hak peserta" in answer, f"{text!r} was answered with:\n{answer}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "a" * 10_000, "😀😀😀🙏", "'; DROP TABLE people; --", "1 OR 1=1; SELECT * FROM turns"],
+    ids=["empty", "blank", "10k", "emoji", "sql-drop", "sql-select"],
+)
+def test_odd_messages_get_a_helpful_reply_and_the_database_is_intact(
+    router: Router, database: Database, text: str
+) -> None:
+    router.handle(Inbound("rest", "ibu-eka", "halo"))
+    answer = shown(router.handle(Inbound("rest", "ibu-eka", text)))
+    assert "1. Hak peserta" in answer, answer
+    assert "Maaf, ada gangguan" not in answer
+    with database.session() as db:
+        assert db.scalar(select(func.count()).select_from(Person)) == 1
+        assert db.scalar(select(func.count()).select_from(Turn).where(Turn.direction == "in")) == 2
+
+
+def test_a_retried_message_is_answered_once(router: Router, database: Database) -> None:
+    inbound = Inbound("whatsapp", "6281200000001", "halo", message_id="wamid.ABC")
+    assert router.handle(inbound)
+    assert router.handle(inbound) == []
+    with database.session() as db:
+        assert db.scalar(select(func.count()).select_from(ProcessedMessage)) == 1
+        assert db.scalar(select(func.count()).select_from(Turn).where(Turn.direction == "in")) == 1
+
+
+def test_personal_numbers_are_masked_in_stored_turns(router: Router, database: Database) -> None:
+    router.handle(Inbound("rest", "ibu-fitri", "kartu kks saya 5049490123456789 hilang, hp 081234567890"))
+    with database.session() as db:
+        stored = db.scalars(select(Turn.text).where(Turn.direction == "in")).all()
+    assert stored and all("5049490123456789" not in t and "081234567890" not in t for t in stored)
+    assert any(t.endswith("*********890") for t in stored)
+
+
+def test_hapus_data_asks_first_and_then_erases(router: Router, database: Database) -> None:
+    run_dialog(
+        router,
+        "ibu-gita",
+        [
+            ("halo", contains("HAPUS DATA")),
+            ("hapus data", contains("YA", "TIDAK")),
+            ("tidak jadi", contains("tidak dihapus")),
+            ("HAPUS DATA", contains("YA")),
+            ("ya", contains("sudah dihapus")),
+        ],
+    )
+    with database.session() as db:
+        assert db.scalar(select(func.count()).select_from(Person)) == 0
+        assert db.scalar(select(func.count()).select_from(Turn)) == 0
+        assert db.scalar(select(func.count()).select_from(ChannelIdentity)) == 0
+    # Writing again starts afresh, privacy notice included.
+    assert "HAPUS DATA" in shown(router.handle(Inbound("rest", "ibu-gita", "halo")))
+
+
+def test_hapus_data_keeps_a_directory_record_but_forgets_the_chats(router: Router, database: Database) -> None:
+    with database.session() as db:
+        person = Person(name="Ibu Hana", phone="6281200000002", in_directory=True)
+        person.identities.append(ChannelIdentity(channel="rest", external_id="ibu-hana"))
+        db.add(person)
+    run_dialog(
+        router, "ibu-hana", [("halo", contains("Halo")), ("HAPUS DATA", contains("YA")), ("YA", contains("daftar"))]
+    )
+    with database.session() as db:
+        assert db.scalar(select(Person.name)) == "Ibu Hana"
+        assert db.scalar(select(func.count()).select_from(Turn)) == 0
+
+
+def test_berhenti_and_mulai_are_confirmed_in_one_line(router: Router, database: Database) -> None:
+    run_dialog(router, "ibu-intan", [("BERHENTI", contains("MULAI")), ("mulai", contains("BERHENTI"))])
+    with database.session() as db:
+        assert db.scalar(select(Person.opted_out_at)) is None
+
+
+def test_when_the_nlu_is_down_the_person_is_told_and_the_menu_still_works(database: Database, content: Content) -> None:
+    down = NluClient("http://127.0.0.1:9", timeout=1.0)
+    router = Router(database, content, down, clock=lambda: datetime(2026, 1, 5, 9, tzinfo=UTC))
+    answer = shown(router.handle(Inbound("rest", "ibu-jati", "kapan cair")))
+    assert "sistem sedang sibuk" in answer and "1. Hak peserta" in answer
+    assert "Saya bisa membantu" in shown(router.handle(Inbound("rest", "ibu-jati", "/help")))
+    down.close()
+
+
+def test_button_payloads_follow_the_rasa_convention() -> None:
+    parsed = parse_payload('/ask_amount{"component":"smp"}')
+    assert parsed is not None and parsed.intent == "ask_amount" and parsed.entities == {"component": ["smp"]}
+    assert parse_payload("/ask_amount{not json") is None
+    assert parse_payload("biasa saja") is None

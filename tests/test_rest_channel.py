@@ -1,0 +1,65 @@
+"""The REST channel over real HTTP: Rasa's REST contract, health, and bad input answered with 400."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import Services, web_app
+from bot.dialogue import Router
+from bot.settings import Settings
+from content.loader import Content
+from nlu.client import NluClient
+from store.db import Database
+
+
+@pytest.fixture
+async def client(database: Database, content: Content, nlu: NluClient) -> AsyncIterator[TestClient[object, object]]:
+    services = Services(Settings(), database, content, nlu, Router(database, content, nlu))
+    async with TestClient(TestServer(web_app(services))) as test_client:
+        yield test_client
+
+
+async def test_rest_contract(client: TestClient[object, object]) -> None:
+    response = await client.post("/webhooks/rest/webhook", json={"sender": "ibu-rest", "message": "halo"})
+    assert response.status == 200
+    messages = await response.json()
+    assert all(m["recipient_id"] == "ibu-rest" for m in messages)
+    assert any("Sahabat KPM" in m["text"] for m in messages)
+    buttons = messages[-1]["buttons"]
+    assert {"title": "Hak peserta", "payload": "/ask_rights"} in buttons
+
+    response = await client.post("/webhooks/rest/webhook", json={"sender": "ibu-rest", "message": "/help"})
+    assert "Saya bisa membantu" in (await response.json())[0]["text"]
+
+
+async def test_health_is_ok_when_the_nlu_answers(client: TestClient[object, object]) -> None:
+    response = await client.get("/health")
+    assert response.status == 200 and (await response.json())["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2]", "JSON object"),
+        (b'{"message": "halo"}', "sender"),
+        (b'{"sender": "", "message": "halo"}', "sender"),
+        (b'{"sender": "x", "message": 42}', "message"),
+    ],
+)
+async def test_malformed_requests_get_400_with_a_reason(
+    client: TestClient[object, object], body: bytes, reason: str
+) -> None:
+    response = await client.post("/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"})
+    assert response.status == 400
+    assert reason in (await response.json())["error"]
+
+
+async def test_a_huge_body_is_refused_not_crashed(client: TestClient[object, object]) -> None:
+    body = io.BytesIO(b'{"sender":"x","message":"' + b"a" * 2_000_000 + b'"}')
+    response = await client.post("/webhooks/rest/webhook", data=body)
+    assert response.status in {400, 413}
