@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 from actions.replies import Option, Reply, Request, with_menu
 from content.loader import Content
@@ -31,17 +32,33 @@ def option_for(reference: str, content: Content) -> Option:
     return Option(topic.title, topic_payload(topic))
 
 
+_WORD = re.compile(r"[0-9a-z]+")
+
+
+def _typed_words(text: str) -> str:
+    """The message as " word word ": keywords are matched on whole words, whatever the punctuation."""
+    return " " + " ".join(_WORD.findall(text.lower())) + " "
+
+
 def choose_topic(request: Request) -> Topic | None:
+    """The topic named by a button, else the one whose entities and keywords the message matches best, else the
+    intent's default."""
     content = request.content
     chosen = content.topics.get(request.entity("topic") or "")
     if chosen is not None and chosen.intent == request.intent:
         return chosen
-    best, best_score = None, 0
+    typed = _typed_words(request.text)
+    scores: dict[str, int] = {}
     for topic in content.topics_for(request.intent):
         score = sum(bool(set(values) & set(request.entities.get(name, []))) for name, values in topic.match.items())
-        if score > best_score:
-            best, best_score = topic, score
-    return best or content.default_topic(request.intent)
+        score += sum(f" {keyword} " in typed for keyword in topic.keywords)
+        if score:
+            scores[topic.id] = score
+    best = [topic_id for topic_id, score in scores.items() if score == max(scores.values(), default=0)]
+    # A tie ("bedanya penangguhan dan pembatalan") is a question about the whole subject: the overview answers it.
+    if len(best) == 1:
+        return content.topics[best[0]]
+    return content.default_topic(request.intent)
 
 
 def render(topic: Topic, content: Content, lead: str | None = None) -> Reply:

@@ -178,6 +178,9 @@ class Topic(Sourced):
     intent: str
     default: bool = False
     match: dict[str, tuple[str, ...]] = {}
+    # Words or phrases that pick this topic when the person typed them (lower case): for questions the NLU has
+    # no entity for, e.g. "KIS" or "bedah rumah" within ask_complementary.
+    keywords: tuple[str, ...] = ()
     title: Label
     text: Answer
     options: tuple[str, ...] = Field(default=(), max_length=4)

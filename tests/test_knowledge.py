@@ -88,3 +88,19 @@ def test_talk_to_human_names_the_pendamping_on_file(router: Router, database: Da
 
 def test_talk_to_human_without_a_pendamping_gives_the_official_channels(router: Router) -> None:
     run_dialog(router, "ibu-baru", [("mau bicara sama orang beneran", contains("Dinas Sosial", "171"))])
+
+
+@pytest.mark.parametrize(
+    ("said", "must_show"),
+    [
+        ("gmn caranya dapet kis", contains("Penerima Bantuan Iuran", "DTKS")),
+        ("anak sy blm dpt kip", contains("Program Indonesia Pintar", "sekolah")),
+        ("cara dapet bantuan bedah rumah", contains("tidak layak huni", "kelurahan")),
+        ("apa itu penangguhan", both(contains("ditunda sementara"), lacks("Pembatalan:"))),
+        ("knp nama sy dicoret dr pkh", contains("tidak lagi menjadi peserta")),
+        ("ambil pkh pake kartu kks di atm gmn", contains("Jaga PIN")),
+    ],
+    ids=["kis", "kip", "rtlh", "suspension", "cancellation", "kks"],
+)
+def test_words_in_the_question_pick_the_specific_topic(router: Router, said: str, must_show: Check) -> None:
+    run_dialog(router, "ibu-kata", [(said, both(must_show, SOURCE))])
