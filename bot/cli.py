@@ -96,6 +96,40 @@ def cmd_admin_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_complaints_export(settings: Settings, args: argparse.Namespace) -> int:
+    from store.complaints_export import export_csv
+    from store.db import Database
+
+    db = Database(settings.database_url)
+    db.migrate()
+    try:
+        with db.session() as session:
+            if args.output:
+                with open(args.output, "w", newline="", encoding="utf-8") as out:
+                    export_csv(session, out)
+            else:
+                export_csv(session, sys.stdout)
+    finally:
+        db.dispose()
+    return 0
+
+
+def cmd_complaints_escalate(settings: Settings, _: argparse.Namespace) -> int:
+    from reminders.escalation import run_escalations
+    from store.db import Database
+
+    content = load_content()
+    db = Database(settings.database_url)
+    db.migrate()
+    try:
+        with db.session() as session:
+            acted = run_escalations(session, content, dt.datetime.now(dt.UTC))
+    finally:
+        db.dispose()
+    print(f"complaints reminded or escalated: {acted}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="sahabat", description="Sahabat KPM, the PKH assistant.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -126,6 +160,15 @@ def parser() -> argparse.ArgumentParser:
     importer = admin.add_parser("import", help="load pendamping.csv / anggota.csv (all rows or none)")
     importer.add_argument("files", nargs="+")
     importer.set_defaults(func=cmd_admin_import)
+    complaints = admin.add_parser("complaints", help="complaints: export, escalate now").add_subparsers(
+        dest="complaints", required=True
+    )
+    export = complaints.add_parser("export", help="one row per complaint (no names, numbers or stories)")
+    export.add_argument("--format", choices=["csv"], default="csv")
+    export.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    export.set_defaults(func=cmd_complaints_export)
+    escalate = complaints.add_parser("escalate", help="send due reminders and move overdue complaints up a level")
+    escalate.set_defaults(func=cmd_complaints_escalate)
     return root
 
 
