@@ -114,7 +114,7 @@ def cmd_complaints_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_complaints_escalate(settings: Settings, _: argparse.Namespace) -> int:
+def cmd_complaints_escalate(settings: Settings, args: argparse.Namespace) -> int:
     from reminders.escalation import run_escalations
     from store.db import Database
 
@@ -123,7 +123,8 @@ def cmd_complaints_escalate(settings: Settings, _: argparse.Namespace) -> int:
     db.migrate()
     try:
         with db.session() as session:
-            acted = run_escalations(session, content, dt.datetime.now(dt.UTC))
+            now = args.now.astimezone(dt.UTC) if args.now else dt.datetime.now(dt.UTC)
+            acted = run_escalations(session, content, now)
     finally:
         db.dispose()
     print(f"complaints reminded or escalated: {acted}")
@@ -168,6 +169,7 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--output", type=Path, help="write to this file instead of stdout")
     export.set_defaults(func=cmd_complaints_export)
     escalate = complaints.add_parser("escalate", help="send due reminders and move overdue complaints up a level")
+    escalate.add_argument("--now", type=dt.datetime.fromisoformat, help="judge deadlines as of this ISO time")
     escalate.set_defaults(func=cmd_complaints_escalate)
     return root
 
