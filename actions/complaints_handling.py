@@ -23,6 +23,7 @@ from store.workdays import as_utc
 NOTE_FORM = "complaint_note"
 MAX_NOTE = 1000
 _HISTORY_SHOWN = 6
+_NOTE_SHOWN = 150
 
 
 def _staff(request: Request) -> bool:
@@ -74,7 +75,7 @@ def view(request: Request, complaint: Complaint) -> list[Reply]:
         t.history_line.format(
             date=day_text(entry.created_at, complaint.timezone, content),
             event=t.events[entry.kind],
-            note=f": {entry.note}" if entry.note else "",
+            note=f": {entry.note[:_NOTE_SHOWN]}" if entry.note else "",
         )
         for entry in complaint.history[-_HISTORY_SHOWN:]
     ]

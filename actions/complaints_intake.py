@@ -19,6 +19,8 @@ from store.workdays import add_working_days
 
 COMPLAINT_FORM = "complaint"
 MAX_STORY = 1000
+# The summary repeats the story; a long one is shortened there so the message stays one phone screen.
+SUMMARY_STORY = 300
 _SEND = {"kirim", "ya", "iya", "y", "ok", "oke", "setuju", "boleh"}
 _SEND_SECRET = {"kirim rahasia", "rahasia", "rahasiakan"}
 _CANCEL = {"batal", "tidak", "tdk", "gak", "nggak", "jangan", "cancel"}
@@ -73,6 +75,10 @@ def _clean(text: str) -> str:
     return mask_personal_numbers(" ".join(text.split()))[:MAX_STORY]
 
 
+def _short(text: str) -> str:
+    return text if len(text) <= SUMMARY_STORY else text[: SUMMARY_STORY - 1].rstrip() + "…"
+
+
 def _ask(request: Request) -> Reply:
     t, data = texts(request.content), request.state.form_data
     if data["step"] == "what":
@@ -81,7 +87,7 @@ def _ask(request: Request) -> Reply:
         return Reply(t.ask_since, tuple(Option(label, label) for label in t.since_options))
     category = complaints_content(request.content).category(data["category"])
     summary = t.summary.format(
-        category=category.title if category else data["category"], text=data["text"], since=data["since"]
+        category=category.title if category else data["category"], text=_short(data["text"]), since=data["since"]
     )
     options = (
         Option(t.send_button, "kirim"),

@@ -64,7 +64,8 @@ def cmd_content_check(_: Settings, args: argparse.Namespace) -> int:
     print(
         f"strings: {len(type(content.strings).model_fields)} keys; topics: {len(content.topics)}; "
         f"lessons: {len(content.sessions)}; catalogue modules: "
-        f"{len(content.catalogue.modules) if content.catalogue else 0}"
+        f"{len(content.catalogue.modules) if content.catalogue else 0}; complaint categories: "
+        f"{len(content.complaints.categories) if content.complaints else 0}"
     )
     stale = content.stale(today)
     print(f"checked more than 12 months ago: {len(stale)}")

@@ -15,6 +15,7 @@ from store.models import ComplaintEvent
 from tests.complaint_world import (
     ADMIN,
     DEWI,
+    NEIGHBOUR,
     NURHAYATI,
     RINA,
     SITI,
@@ -28,7 +29,7 @@ from tests.complaint_world import (
     payload,
     say,
 )
-from tests.dialog import both, contains, lacks
+from tests.dialog import Check, both, contains, lacks
 
 START = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # Monday 23 November 2026, 09:00 WIB
 
@@ -44,10 +45,10 @@ def router(database: Database, content: Content, clock: Clock) -> Router:
     return Router(database, content, NoNlu(), clock=clock)
 
 
-def check(router: Router, who: tuple[str, str], steps: list[tuple[str, object]]) -> None:
+def check(router: Router, who: tuple[str, str], steps: list[tuple[str, Check]]) -> None:
     for number, (said, expected) in enumerate(steps, start=1):
         answer = say(router, who, said)
-        assert expected(answer), f"step {number}: {said!r} was answered with:\n{answer}\n(expected {expected!r})"  # type: ignore[operator]
+        assert expected(answer), f"step {number}: {said!r} was answered with:\n{answer}\n(expected {expected!r})"
 
 
 def kinds(database: Database, ticket: str) -> list[str]:
@@ -204,3 +205,13 @@ def test_an_accepted_case_waits_for_the_resolution_deadline(
     with database.session() as db:  # resolution due Monday 7 December 2026, 23:59 WIB
         assert run_escalations(db, content, dt.datetime(2026, 12, 8, 3, tzinfo=dt.UTC)) == 1
     assert complaint(database, ticket).level == "koordinator"
+
+
+def test_a_reporter_who_erases_her_data_leaves_the_case_without_her_name(router: Router, database: Database) -> None:
+    ticket = file(router, NEIGHBOUR, "ewarong", "e-Warong minta uang tambahan")  # not in the directory
+    check(router, NEIGHBOUR, [("HAPUS DATA", contains("YA")), ("ya", contains("dihapus"))])
+    found = complaint(database, ticket)
+    assert found.reporter_id is None and found.level == "koordinator"
+    check(router, DEWI, [(payload("complaint_open", ticket=ticket), both(contains(ticket), lacks("Tetangga")))])
+    say(router, DEWI, payload("complaint_reply", ticket=ticket))
+    assert "terkirim" in say(router, DEWI, "Saya cek ke e-Warong besok")

@@ -12,8 +12,8 @@ from store.workdays import add_working_days, is_working_day, working_days_betwee
 WIB, WITA, WIT = "Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"
 
 
-def at(zone: str, *parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=ZoneInfo(zone))  # type: ignore[misc]
+def at(zone: str, year: int, month: int, day: int, hour: int, minute: int) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(zone))
 
 
 def local_day(moment: dt.datetime, zone: str) -> tuple[dt.date, dt.time]:
