@@ -48,9 +48,9 @@ def inbox(request: Request) -> list[Reply]:
     return [Reply("\n".join(lines), options)]
 
 
-def _handled(request: Request) -> Complaint | None:
+def _handled(request: Request, for_update: bool = True) -> Complaint | None:
     ticket = request.entity("ticket")
-    complaint = complaints.by_ticket(request.db, ticket) if ticket else None
+    complaint = complaints.by_ticket(request.db, ticket, for_update) if ticket else None
     return complaint if complaint is not None and complaints.can_handle(complaint, request.person) else None
 
 
@@ -60,7 +60,7 @@ def _not_found(request: Request) -> list[Reply]:
 
 
 def open_case(request: Request) -> list[Reply]:
-    complaint = _handled(request)
+    complaint = _handled(request, for_update=False)
     return view(request, complaint) if complaint is not None else _not_found(request)
 
 

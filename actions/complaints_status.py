@@ -28,7 +28,7 @@ def _not_found(request: Request, ticket: str) -> list[Reply]:
 
 
 def _own(request: Request, ticket: str | None) -> Complaint | None:
-    complaint = complaints.by_ticket(request.db, ticket) if ticket else None
+    complaint = complaints.by_ticket(request.db, ticket, for_update=True) if ticket else None
     return complaint if complaint is not None and complaint.reporter_id == request.person.id else None
 
 

@@ -6,6 +6,7 @@ through the outbox with a dedup key, so running this twice, or after a crash, ne
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -16,6 +17,8 @@ from content.loader import Content
 from store import complaints
 from store.models import Complaint
 from store.workdays import as_utc, local
+
+log = logging.getLogger(__name__)
 
 
 def _day(moment: datetime, zone: str, content: Content) -> str:
@@ -28,15 +31,22 @@ def run_escalations(db: Session, content: Content, now: datetime) -> int:
     rules = content.complaints
     if rules is None:
         return 0
-    query = select(Complaint).where(Complaint.status.in_(complaints.OPEN), Complaint.escalate_at.is_not(None))
+    now, window = as_utc(now), timedelta(hours=rules.reminder_hours)
+    query = select(Complaint).where(
+        Complaint.status.in_(complaints.OPEN), Complaint.escalate_at.is_not(None), Complaint.escalate_at <= now + window
+    )
+    # A case a handler is changing right now is left for the next run (PostgreSQL; SQLite has one writer anyway).
+    query = query.order_by(Complaint.id).with_for_update(skip_locked=True)
     acted = 0
-    for complaint in db.scalars(query.order_by(Complaint.id)).all():
+    for complaint in db.scalars(query).all():
         assert complaint.escalate_at is not None
         due = as_utc(complaint.escalate_at)
         if now >= due:
             acted += _overdue(db, content, rules, complaint, due, now)
-        elif now >= due - timedelta(hours=rules.reminder_hours):
+        elif now >= due - window:
             acted += _remind(db, content, complaint, due)
+    if acted:
+        log.info("complaints: %d reminded or escalated", acted)
     return acted
 
 

@@ -34,11 +34,14 @@ def new_ticket(db: Session) -> str:
             return ticket
 
 
-def by_ticket(db: Session, ticket: str) -> Complaint | None:
+def by_ticket(db: Session, ticket: str, for_update: bool = False) -> Complaint | None:
+    """The complaint with this ticket, however it was typed ("adu 7k3q9x", "ADU7K3Q9X"). `for_update` locks the
+    row (PostgreSQL) so a handler's action and the escalation job never change one case at the same moment."""
     normalized = ticket.strip().upper().replace(" ", "-")
     if not normalized.startswith(TICKET_PREFIX):
         normalized = TICKET_PREFIX + normalized.removeprefix("ADU")
-    return db.scalar(select(Complaint).where(Complaint.ticket == normalized))
+    query = select(Complaint).where(Complaint.ticket == normalized)
+    return db.scalar(query.with_for_update() if for_update else query)
 
 
 def record(db: Session, complaint: Complaint, kind: str, actor_id: int | None, now: datetime, note: str = "") -> int:

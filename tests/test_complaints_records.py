@@ -12,11 +12,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
+from bot.app import Services, web_app
 from bot.cli import main
 from bot.dialogue import Inbound, Router
+from bot.settings import Settings
 from content.loader import Content
+from nlu.client import NluClient
 from store.db import Database
 from store.models import Complaint, OutboxMessage
 from tests.complaint_world import NURHAYATI, RINA, Clock, NoNlu, build, file, payload, say
@@ -135,3 +139,26 @@ def test_escalate_can_be_run_by_hand(
     assert "reminded or escalated: 1" in capsys.readouterr().out
     with database.session() as db:
         assert db.scalar(select(Complaint.level)) == "koordinator"
+
+
+async def test_an_unseen_rest_user_files_a_complaint_and_it_is_in_the_export(
+    database: Database, content: Content, nlu: NluClient, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    services = Services(Settings(), database, content, nlu, Router(database, content, nlu))
+    async with TestClient(TestServer(web_app(services))) as client:
+
+        async def post(text: str) -> str:
+            response = await client.post("/webhooks/rest/webhook", json={"sender": "pengunjung-web", "message": text})
+            assert response.status == 200
+            return "\n".join(m["text"] for m in await response.json())
+
+        assert "surat kehilangan" in await post("kks saya hilang")
+        assert "Ringkasan" in await post("kemarin")
+        saved = await post("1")
+    ticket = saved.split("Nomor tiket: ")[1][:10]
+    monkeypatch.setenv("SAHABAT_DATABASE_URL", database.url)
+    capsys.readouterr()
+    assert main(["admin", "complaints", "export", "--format", "csv"]) == 0
+    [row] = [line for line in capsys.readouterr().out.splitlines() if line.startswith(ticket)]
+    assert row.startswith(f"{ticket},kks_hilang,open,,0,")  # nobody on file for a stranger: the Dinas Sosial queue
