@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -60,3 +61,11 @@ def test_unsourced_guidance_and_a_missing_status_text_fail_the_load(tmp_path: Pa
 
     with pytest.raises(ContentError, match="closed"):
         load_content(broken(tmp_path / "2", no_status))
+
+
+def test_every_complaint_type_the_nlu_can_find_is_a_category() -> None:
+    rules = load_content().complaints
+    assert rules is not None
+    training = (CONTENT_DIR.parent / "nlu" / "data" / "nlu.yml").read_text(encoding="utf-8")
+    found = set(re.findall(r'"entity": "complaint_type", "value": "([a-z_]+)"', training))
+    assert found and found <= {c.id for c in rules.categories}
