@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from actions.complaints_common import payload
 from content.loader import CONTENT_DIR, ContentError, load_content
 from content.schema import ANSWER_LIMIT, BUTTON_LIMIT
 
@@ -69,3 +71,14 @@ def test_every_complaint_type_the_nlu_can_find_is_a_category() -> None:
     training = (CONTENT_DIR.parent / "nlu" / "data" / "nlu.yml").read_text(encoding="utf-8")
     found = set(re.findall(r'"entity": "complaint_type", "value": "([a-z_]+)"', training))
     assert found and found <= {c.id for c in rules.categories}
+
+
+def test_button_payloads_fit_telegram_callback_data() -> None:
+    rules = load_content().complaints
+    assert rules is not None
+    longest_category = max((c.id for c in rules.categories), key=len)
+    payloads = [
+        "/file_complaint" + json.dumps({"complaint_type": longest_category}, separators=(",", ":")),
+        *(payload(intent, "ADU-ABCDEF") for intent in ("complaint_reassign", "complaint_resolve", "complaint_confirm")),
+    ]
+    assert all(len(p.encode()) <= 64 for p in payloads), payloads

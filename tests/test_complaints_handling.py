@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from bot.dialogue import Router
 from content.loader import Content
 from reminders.escalation import run_escalations
 from store.db import Database
+from store.directory import import_files
 from store.models import ComplaintEvent
 from tests.complaint_world import (
     ADMIN,
@@ -215,3 +217,19 @@ def test_a_reporter_who_erases_her_data_leaves_the_case_without_her_name(router:
     check(router, DEWI, [(payload("complaint_open", ticket=ticket), both(contains(ticket), lacks("Tetangga")))])
     say(router, DEWI, payload("complaint_reply", ticket=ticket))
     assert "terkirim" in say(router, DEWI, "Saya cek ke e-Warong besok")
+
+
+def test_dinas_sosial_staff_come_from_the_directory_and_take_the_queue(
+    router: Router, database: Database, tmp_path: Path
+) -> None:
+    staff = tmp_path / "dinsos.csv"
+    staff.write_text(
+        "kode,nama,peran,telepon,telegram_id,koordinator,kabupaten,kecamatan,kelurahan\n"
+        "DS01,Bapak Dinsos,admin,,9901,,Kota Bengkulu,Gading Cempaka,Padang Harapan\n",
+        encoding="utf-8",
+    )
+    with database.session() as db:
+        import_files(db, [staff])
+    ticket = file(router, ("rest", "orang-baru"), "lainnya", "Saya tidak tahu siapa pendamping saya")
+    assert ticket in say(router, ("telegram", "9901"), "/aduan")
+    assert any(ticket in text for text in outbox_to(database, ("telegram", "9901")))
