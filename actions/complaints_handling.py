@@ -16,7 +16,7 @@ from actions.complaints_common import (
 )
 from actions.replies import Option, Reply, Request, with_menu
 from store import complaints
-from store.models import Complaint
+from store.models import Complaint, Person
 from store.privacy import mask_personal_numbers
 from store.workdays import as_utc
 
@@ -75,6 +75,7 @@ def view(request: Request, complaint: Complaint) -> list[Reply]:
         t.history_line.format(
             date=day_text(entry.created_at, complaint.timezone, content),
             event=t.events[entry.kind],
+            who=_staff_name(request, entry.actor_id),
             note=f": {entry.note[:_NOTE_SHOWN]}" if entry.note else "",
         )
         for entry in complaint.history[-_HISTORY_SHOWN:]
@@ -102,6 +103,14 @@ def view(request: Request, complaint: Complaint) -> list[Reply]:
         ]
     options.append(Option(t.inbox_button, "/aduan"))
     return [Reply(text, tuple(options))]
+
+
+def _staff_name(request: Request, actor_id: int | None) -> str:
+    """Who acted, when it was staff; the reporter is never named here (she may have asked for rahasia)."""
+    actor = request.db.get(Person, actor_id) if actor_id is not None else None
+    if actor is None or actor.role not in complaints.STAFF_ROLES or not actor.name:
+        return ""
+    return texts(request.content).history_who.format(name=actor.name)
 
 
 def accept(request: Request) -> list[Reply]:

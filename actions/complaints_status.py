@@ -28,7 +28,11 @@ def _not_found(request: Request, ticket: str) -> list[Reply]:
 
 
 def _own(request: Request, ticket: str | None) -> Complaint | None:
-    complaint = complaints.by_ticket(request.db, ticket, for_update=True) if ticket else None
+    """The reporter's complaint with this ticket; without one (she typed "sudah beres"), her latest resolved one."""
+    if not ticket:
+        resolved = complaints.reported_by(request.db, request.person, ("resolved",))
+        return resolved[-1] if resolved else None
+    complaint = complaints.by_ticket(request.db, ticket, for_update=True)
     return complaint if complaint is not None and complaint.reporter_id == request.person.id else None
 
 
@@ -73,7 +77,7 @@ def confirm(request: Request) -> list[Reply]:
     t, ticket = texts(request.content), request.entity("ticket") or ""
     complaint = _own(request, ticket)
     if complaint is None:
-        return _not_found(request, ticket)
+        return _not_found(request, ticket) if ticket else with_menu(request, t.none_resolved)
     if complaint.status != "resolved":
         return with_menu(request, t.not_resolved_yet.format(ticket=complaint.ticket))
     complaint.status, complaint.closed_at, complaint.escalate_at = "closed", request.now, None
@@ -88,7 +92,7 @@ def reopen(request: Request) -> list[Reply]:
     rules, t, ticket = complaints_content(request.content), texts(request.content), request.entity("ticket") or ""
     complaint = _own(request, ticket)
     if complaint is None:
-        return _not_found(request, ticket)
+        return _not_found(request, ticket) if ticket else with_menu(request, t.none_resolved)
     if complaint.status not in ("resolved", "closed") or complaint.resolved_at is None:
         return with_menu(request, t.not_resolved_yet.format(ticket=complaint.ticket))
     if request.now - as_utc(complaint.resolved_at) > timedelta(days=rules.reopen_days):

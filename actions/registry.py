@@ -83,6 +83,9 @@ COMMANDS: dict[str, str] = {
     "ringkasan": "practice_summary",
     "lanjut belajar": "learn_module",
     "/aduan": "complaint_inbox",
+    # Answers to "is your complaint solved?" typed instead of pressed: about the latest resolved complaint.
+    "sudah beres": "complaint_confirm",
+    "belum beres": "complaint_reopen",
 }
 
 # Typed tools with arguments (the practice tools of the lessons); named groups become entities. They work at any

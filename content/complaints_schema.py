@@ -71,7 +71,8 @@ class ComplaintTexts(Texts):
             "ticket", "category", "status", "age", "first_due", "resolution_due", "reporter", "text", "since", "history"
         },
         "reporter_known": {"name", "phone"},
-        "history_line": {"date", "event", "note"},
+        "history_line": {"date", "event", "who", "note"},
+        "history_who": {"name"},
         "ask_reply": {"ticket"},
         "ask_resolve": {"ticket"},
         "ask_reassign": {"ticket"},
@@ -121,6 +122,7 @@ class ComplaintTexts(Texts):
     reopened: Message
     reopen_too_late: Message
     not_resolved_yet: Message
+    none_resolved: Message
     staff_only: Message
     inbox_empty: Message
     inbox_intro: Message
@@ -131,6 +133,7 @@ class ComplaintTexts(Texts):
     reporter_known: Message
     unknown: Message
     history_line: Message
+    history_who: Message
     accept_button: Label
     reply_button: Label
     resolve_button: Label

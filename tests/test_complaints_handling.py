@@ -86,7 +86,7 @@ def test_a_pendamping_accepts_replies_resolves_and_the_reporter_reopens_then_con
     assert [title for title, _ in outbox_options(database, NURHAYATI)[-1]] == ["Sudah beres", "Belum beres"]
     assert "menunggu konfirmasi" in say(router, NURHAYATI, ticket)
 
-    check(router, NURHAYATI, [(payload("complaint_reopen", ticket=ticket), contains("dibuka lagi"))])
+    check(router, NURHAYATI, [("Belum beres", contains(ticket, "dibuka lagi"))])  # typed, not pressed
     assert "membuka lagi" in outbox_to(database, RINA)[-1]
     assert complaint(database, ticket).status == "open"
     check(router, RINA, [
@@ -100,6 +100,16 @@ def test_a_pendamping_accepts_replies_resolves_and_the_reporter_reopens_then_con
         "created", "acknowledged", "replied", "resolved", "reopened", "resolved", "confirmed"
     ]  # fmt: skip
     assert ticket not in say(router, RINA, "/aduan")
+    history = say(router, NURHAYATI, payload("complaint_status"))  # closed: no longer listed as running
+    assert ticket not in history
+
+
+def test_the_history_names_staff_but_never_the_reporter(router: Router) -> None:
+    ticket = file(router, NURHAYATI, "kks_tertelan", "Kartu tertelan di ATM", secret=True)
+    say(router, RINA, payload("complaint_accept", ticket=ticket))
+    shown = say(router, RINA, payload("complaint_open", ticket=ticket))
+    assert "Diterima petugas oleh Rina Wulandari" in shown
+    assert "Pengaduan dicatat" in shown and "Pengaduan dicatat oleh" not in shown and "Nurhayati" not in shown
 
 
 def test_reopening_is_possible_for_14_days_only(router: Router, database: Database, clock: Clock) -> None:
@@ -161,6 +171,11 @@ def test_status_by_ticket_own_list_and_someone_elses_ticket(router: Router) -> N
 
 def test_aduan_is_only_for_staff(router: Router) -> None:
     check(router, SITI, [("/aduan", both(contains("hanya untuk pendamping"), lacks("ADU-")))])
+
+
+def test_sudah_beres_without_a_resolved_complaint_says_so(router: Router) -> None:
+    file(router, SITI, "kks_rusak", "Kartu KKS retak")
+    check(router, SITI, [("sudah beres", contains("Tidak ada pengaduan", "menunggu konfirmasi"))])
 
 
 def test_reminder_before_the_deadline_then_escalation_up_the_chain(
