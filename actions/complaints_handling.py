@@ -80,11 +80,12 @@ def view(request: Request, complaint: Complaint) -> list[Reply]:
         )
         for entry in complaint.history[-_HISTORY_SHOWN:]
     ]
+    days = (request.now - as_utc(complaint.created_at)).days
     text = t.case_view.format(
         ticket=complaint.ticket,
         category=category_title(content, complaint.category),
         status=t.statuses[complaint.status],
-        age=(request.now - as_utc(complaint.created_at)).days,
+        age=t.age_days.format(days=days) if days else t.age_today,
         first_due=day_text(complaint.first_response_due, complaint.timezone, content),
         resolution_due=day_text(complaint.resolution_due, complaint.timezone, content),
         reporter=who,

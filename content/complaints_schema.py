@@ -71,6 +71,7 @@ class ComplaintTexts(Texts):
             "ticket", "category", "status", "age", "first_due", "resolution_due", "reporter", "text", "since", "history"
         },
         "reporter_known": {"name", "phone"},
+        "age_days": {"days"},
         "history_line": {"date", "event", "who", "note"},
         "history_who": {"name"},
         "ask_reply": {"ticket"},
@@ -129,6 +130,8 @@ class ComplaintTexts(Texts):
     inbox_line: Message
     overdue_mark: str
     case_view: Message
+    age_today: Message
+    age_days: Message
     reporter_secret: Message
     reporter_known: Message
     unknown: Message
