@@ -146,6 +146,9 @@ def escalate(
     position = chain.index(complaint.level) if complaint.level in chain else len(chain) - 1
     for level in chain[position + 1 :]:
         person = handler_at(db, level, complaint.reporter, complaint.hidden_ids)
+        supervisor = complaint.assignee.supervisor if complaint.assignee is not None else None
+        if level == "koordinator" and supervisor is not None and supervisor.id not in complaint.hidden_ids:
+            person = supervisor  # the koordinator of the pendamping who let it wait
         if person is None and level != "admin":
             continue
         complaint.level, complaint.assignee_id = level, person.id if person else None
