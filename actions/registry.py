@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from actions import core, knowledge, learning, practice, privacy, subscriptions
+from actions import (
+    complaints_handling,
+    complaints_intake,
+    complaints_status,
+    core,
+    knowledge,
+    learning,
+    practice,
+    privacy,
+    subscriptions,
+)
 from actions.replies import Action, Reply, Request
 
 # A form returns None for a message that is not for it: the form closes and the message is routed as usual.
@@ -40,15 +50,26 @@ ACTIONS: dict[str, Action] = {
     "practice_savings": practice.savings_goal,
     "practice_loan": practice.loan_check,
     "practice_business": practice.business,
-    # Built in later issues (complaints, meetings); until then an honest "not yet" with the menu.
-    "file_complaint": core.not_available_yet,
-    "complaint_status": core.not_available_yet,
+    "file_complaint": complaints_intake.file_complaint,
+    "complaint_status": complaints_status.status,
+    "complaint_confirm": complaints_status.confirm,
+    "complaint_reopen": complaints_status.reopen,
+    # Handling, for pendamping, koordinator and Dinas Sosial staff (buttons, and /aduan).
+    "complaint_inbox": complaints_handling.inbox,
+    "complaint_open": complaints_handling.open_case,
+    "complaint_accept": complaints_handling.accept,
+    "complaint_reply": complaints_handling.reply,
+    "complaint_resolve": complaints_handling.resolve,
+    "complaint_reassign": complaints_handling.reassign,
+    # Built in a later issue (meetings); until then an honest "not yet" with the menu.
     "ask_meeting": core.not_available_yet,
 }
 
 FORMS: dict[str, FormAction] = {
     privacy.ERASE_FORM: privacy.erase_form,
     learning.LESSON_FORM: learning.lesson_form,
+    complaints_intake.COMPLAINT_FORM: complaints_intake.complaint_form,
+    complaints_handling.NOTE_FORM: complaints_handling.note_form,
 }
 
 # Typed words that mean one thing whatever the NLU thinks (checked on the whole message, case-insensitive).
@@ -61,6 +82,10 @@ COMMANDS: dict[str, str] = {
     "/start": "greet",
     "ringkasan": "practice_summary",
     "lanjut belajar": "learn_module",
+    "/aduan": "complaint_inbox",
+    # Answers to "is your complaint solved?" typed instead of pressed: about the latest resolved complaint.
+    "sudah beres": "complaint_confirm",
+    "belum beres": "complaint_reopen",
 }
 
 # Typed tools with arguments (the practice tools of the lessons); named groups become entities. They work at any
@@ -70,4 +95,6 @@ TEXT_COMMANDS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^tabungan\s+(?P<rest>.+)$", re.IGNORECASE), "practice_savings"),
     (re.compile(r"^cek\s+pinjaman\s+(?P<rest>.+)$", re.IGNORECASE), "practice_loan"),
     (re.compile(r"^hitung\s+usaha\s+(?P<rest>.+)$", re.IGNORECASE), "practice_business"),
+    # A ticket on its own or after "cek": the status, whatever the NLU would say.
+    (re.compile(r"^(?:cek\s+|status\s+)?(?P<ticket>adu[- ]?[2-9a-hj-np-z]{6})\W*$", re.IGNORECASE), "complaint_status"),
 ]

@@ -64,7 +64,8 @@ def cmd_content_check(_: Settings, args: argparse.Namespace) -> int:
     print(
         f"strings: {len(type(content.strings).model_fields)} keys; topics: {len(content.topics)}; "
         f"lessons: {len(content.sessions)}; catalogue modules: "
-        f"{len(content.catalogue.modules) if content.catalogue else 0}"
+        f"{len(content.catalogue.modules) if content.catalogue else 0}; complaint categories: "
+        f"{len(content.complaints.categories) if content.complaints else 0}"
     )
     stale = content.stale(today)
     print(f"checked more than 12 months ago: {len(stale)}")
@@ -93,6 +94,41 @@ def cmd_admin_import(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     print(summary)
+    return 0
+
+
+def cmd_complaints_export(settings: Settings, args: argparse.Namespace) -> int:
+    from store.complaints_export import export_csv
+    from store.db import Database
+
+    db = Database(settings.database_url)
+    db.migrate()
+    try:
+        with db.session() as session:
+            if args.output:
+                with open(args.output, "w", newline="", encoding="utf-8") as out:
+                    export_csv(session, out)
+            else:
+                export_csv(session, sys.stdout)
+    finally:
+        db.dispose()
+    return 0
+
+
+def cmd_complaints_escalate(settings: Settings, args: argparse.Namespace) -> int:
+    from reminders.escalation import run_escalations
+    from store.db import Database
+
+    content = load_content()
+    db = Database(settings.database_url)
+    db.migrate()
+    try:
+        with db.session() as session:
+            now = args.now.astimezone(dt.UTC) if args.now else dt.datetime.now(dt.UTC)
+            acted = run_escalations(session, content, now)
+    finally:
+        db.dispose()
+    print(f"complaints reminded or escalated: {acted}")
     return 0
 
 
@@ -126,6 +162,16 @@ def parser() -> argparse.ArgumentParser:
     importer = admin.add_parser("import", help="load pendamping.csv / anggota.csv (all rows or none)")
     importer.add_argument("files", nargs="+")
     importer.set_defaults(func=cmd_admin_import)
+    complaints = admin.add_parser("complaints", help="complaints: export, escalate now").add_subparsers(
+        dest="complaints", required=True
+    )
+    export = complaints.add_parser("export", help="one row per complaint (no names, numbers or stories)")
+    export.add_argument("--format", choices=["csv"], default="csv")
+    export.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    export.set_defaults(func=cmd_complaints_export)
+    escalate = complaints.add_parser("escalate", help="send due reminders and move overdue complaints up a level")
+    escalate.add_argument("--now", type=dt.datetime.fromisoformat, help="judge deadlines as of this ISO time")
+    escalate.set_defaults(func=cmd_complaints_escalate)
     return root
 
 

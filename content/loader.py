@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from content.complaints_schema import ComplaintsFile
 from content.schema import Catalogue, KnowledgeFile, LessonModule, Session, Sourced, Strings, Topic
 
 CONTENT_DIR = Path(__file__).resolve().parent
@@ -31,6 +32,7 @@ class Content:
     catalogue: Catalogue | None = None
     # Where each sourced entry came from, for the report: (file, id) → entry.
     sourced: dict[tuple[str, str], Sourced] = field(default_factory=dict)
+    complaints: ComplaintsFile | None = None
 
     def topics_for(self, intent: str) -> list[Topic]:
         return [topic for topic in self.topics.values() if topic.intent == intent]
@@ -95,9 +97,13 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
         if module:
             modules.append(module)
             sourced[(path.name, module.module)] = module
+    complaints = _validated(ComplaintsFile, root / "complaints.yml", problems)
+    for category in complaints.categories if complaints else ():
+        if category.factual:
+            sourced[("complaints.yml", category.id)] = category
     if strings is None:
         raise ContentError(problems)
-    content = Content(strings, topics, tuple(modules), catalogue, sourced)
+    content = Content(strings, topics, tuple(modules), catalogue, sourced, complaints)
     problems += _cross_check(content)
     if problems:
         raise ContentError(problems)
@@ -111,6 +117,8 @@ def _cross_check(content: Content) -> list[str]:
         defaults = [t.id for t in content.topics_for(intent) if t.default]
         if len(defaults) != 1:
             problems.append(f"intent {intent}: needs exactly one default topic, has {defaults or 'none'}")
+    if content.complaints is not None:
+        problems += content.complaints.cross_check()
     sessions = content.sessions
     for topic in content.topics.values():
         for option in topic.options:

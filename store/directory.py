@@ -159,8 +159,9 @@ class Importer:
             if not self.required(row, ("kode", "nama", "peran", "kabupaten", "kecamatan", "kelurahan")):
                 continue
             role = row["peran"].lower()
-            if role not in {"pendamping", "koordinator"}:
-                self.problem(row, f"peran {row['peran']!r} must be pendamping or koordinator")
+            # admin: Dinas Sosial staff, who take complaints at the top of the escalation chain.
+            if role not in {"pendamping", "koordinator", "admin"}:
+                self.problem(row, f"peran {row['peran']!r} must be pendamping, koordinator or admin")
                 continue
             if row["kode"] in seen:
                 self.problem(row, f"kode {row['kode']} also on line {seen[row['kode']].line}")

@@ -205,3 +205,64 @@ class OutboxMessage(Base):
     delivery: Mapped[str | None] = mapped_column(String(12))
     broadcast_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Complaint(Base):
+    """A complaint with its ticket. Who handles it and who must never see it are decided when it is filed (routing
+    rules in content/complaints.yml) and changed only by escalation or reassignment; `history` says who did what."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_open", "status", "escalate_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(12), unique=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    category: Mapped[str] = mapped_column(String(40))
+    # What happened and since when, as the reporter wrote it, with personal numbers masked.
+    text: Mapped[str] = mapped_column(Text)
+    since: Mapped[str] = mapped_column(String(200), default="")
+    # The handler never sees who reported: answers go through the assistant.
+    secret: Mapped[bool] = mapped_column(default=False)
+    # open → acknowledged → resolved → closed; reopening goes back to open.
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    # The handling level (pendamping | koordinator | admin) and the person at it; no person = the admin queue.
+    level: Mapped[str] = mapped_column(String(16))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    # People who may also see it (e.g. the koordinator when money was taken), and people who may never see it
+    # (the pendamping or ketua it is about), as lists of person ids.
+    watcher_ids: Mapped[list[Any]] = mapped_column(default=list)
+    hidden_ids: Mapped[list[Any]] = mapped_column(default=list)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    # The reporter's time zone: working days and dates are counted and told in it.
+    timezone: Mapped[str] = mapped_column(String(32), default="Asia/Jakarta")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_response_due: Mapped[datetime]
+    resolution_due: Mapped[datetime]
+    # When the current handler must have acted before it moves up a level; None once nothing is pending.
+    escalate_at: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    reporter: Mapped[Person | None] = relationship(foreign_keys=[reporter_id])
+    assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id])
+    history: Mapped[list[ComplaintEvent]] = relationship(
+        back_populates="complaint", order_by="ComplaintEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class ComplaintEvent(Base):
+    """One line of a complaint's history (who, what, when). Rows are only ever added (see store/complaints.py)."""
+
+    __tablename__ = "complaint_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # created | acknowledged | replied | resolved | reassigned | escalated | confirmed | reopened
+    kind: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="history")

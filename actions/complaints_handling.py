@@ -1,0 +1,213 @@
+"""Handling complaints in chat, for pendamping, koordinator and Dinas Sosial staff: /aduan lists my open cases
+(overdue first); a case opens with its story, age, deadlines and history; Terima, Balas, Selesai and Alihkan act on
+it, and every change is told to the reporter through the outbox. A case someone may not handle is "not found"."""
+
+from __future__ import annotations
+
+from actions.complaints_common import (
+    category_title,
+    complaints_content,
+    day_text,
+    payload,
+    reporter_options,
+    tell_handlers,
+    tell_reporter,
+    texts,
+)
+from actions.replies import Option, Reply, Request, with_menu
+from store import complaints
+from store.models import Complaint, Person
+from store.privacy import mask_personal_numbers
+from store.workdays import as_utc
+
+NOTE_FORM = "complaint_note"
+MAX_NOTE = 1000
+_HISTORY_SHOWN = 6
+_NOTE_SHOWN = 150
+
+
+def _staff(request: Request) -> bool:
+    return request.person.role in complaints.STAFF_ROLES
+
+
+def inbox(request: Request) -> list[Reply]:
+    """/aduan: my open cases, overdue first."""
+    t = texts(request.content)
+    if not _staff(request):
+        return with_menu(request, t.staff_only)
+    cases = complaints.inbox(request.db, request.person, request.now)
+    if not cases:
+        return [Reply(t.inbox_empty)]
+    lines = [t.inbox_intro.format(count=len(cases))]
+    for case in cases:
+        mark = t.overdue_mark if complaints.is_overdue(case, request.now) else ""
+        due = day_text(case.escalate_at, case.timezone, request.content) if case.escalate_at else t.unknown
+        title = category_title(request.content, case.category)
+        lines.append(t.inbox_line.format(mark=mark, ticket=case.ticket, category=title, due=due))
+    options = tuple(Option(c.ticket, payload("complaint_open", c.ticket)) for c in cases[:10])
+    return [Reply("\n".join(lines), options)]
+
+
+def _handled(request: Request, for_update: bool = True) -> Complaint | None:
+    ticket = request.entity("ticket")
+    complaint = complaints.by_ticket(request.db, ticket, for_update) if ticket else None
+    return complaint if complaint is not None and complaints.can_handle(complaint, request.person) else None
+
+
+def _not_found(request: Request) -> list[Reply]:
+    ticket = (request.entity("ticket") or "").upper()
+    return with_menu(request, texts(request.content).not_found.format(ticket=ticket))
+
+
+def open_case(request: Request) -> list[Reply]:
+    complaint = _handled(request, for_update=False)
+    return view(request, complaint) if complaint is not None else _not_found(request)
+
+
+def view(request: Request, complaint: Complaint) -> list[Reply]:
+    t, content = texts(request.content), request.content
+    reporter = complaint.reporter
+    if complaint.secret or reporter is None:
+        who = t.reporter_secret if complaint.secret else t.unknown
+    else:
+        who = t.reporter_known.format(name=reporter.name or t.unknown, phone=reporter.phone or t.unknown)
+    history = [
+        t.history_line.format(
+            date=day_text(entry.created_at, complaint.timezone, content),
+            event=t.events[entry.kind],
+            who=_staff_name(request, entry.actor_id),
+            note=f": {entry.note[:_NOTE_SHOWN]}" if entry.note else "",
+        )
+        for entry in complaint.history[-_HISTORY_SHOWN:]
+    ]
+    days = (request.now - as_utc(complaint.created_at)).days
+    text = t.case_view.format(
+        ticket=complaint.ticket,
+        category=category_title(content, complaint.category),
+        status=t.statuses[complaint.status],
+        age=t.age_days.format(days=days) if days else t.age_today,
+        first_due=day_text(complaint.first_response_due, complaint.timezone, content),
+        resolution_due=day_text(complaint.resolution_due, complaint.timezone, content),
+        reporter=who,
+        text=complaint.text,
+        since=complaint.since or t.unknown,
+        history="\n".join(history),
+    )
+    options: list[Option] = []
+    if complaint.status in complaints.OPEN:
+        if complaint.status == "open":
+            options.append(Option(t.accept_button, payload("complaint_accept", complaint.ticket)))
+        options += [
+            Option(t.reply_button, payload("complaint_reply", complaint.ticket)),
+            Option(t.resolve_button, payload("complaint_resolve", complaint.ticket)),
+            Option(t.reassign_button, payload("complaint_reassign", complaint.ticket)),
+        ]
+    options.append(Option(t.inbox_button, "/aduan"))
+    return [Reply(text, tuple(options))]
+
+
+def _staff_name(request: Request, actor_id: int | None) -> str:
+    """Who acted, when it was staff; the reporter is never named here (she may have asked for rahasia)."""
+    actor = request.db.get(Person, actor_id) if actor_id is not None else None
+    if actor is None or actor.role not in complaints.STAFF_ROLES or not actor.name:
+        return ""
+    return texts(request.content).history_who.format(name=actor.name)
+
+
+def accept(request: Request) -> list[Reply]:
+    """Terima: the handler has seen it; the clock now runs to the resolution deadline."""
+    t, complaint = texts(request.content), _handled(request)
+    if complaint is None:
+        return _not_found(request)
+    if complaint.status not in complaints.OPEN:
+        return [Reply(t.case_closed.format(ticket=complaint.ticket))]
+    _responded(request, complaint)
+    event_id = complaints.record(request.db, complaint, "acknowledged", request.person.id, request.now)
+    key = f"complaint:{complaint.ticket}:{event_id}"
+    tell_reporter(request.db, complaint, t.reporter_accepted.format(ticket=complaint.ticket), key)
+    return [Reply(t.done_accept.format(ticket=complaint.ticket), (Option(t.inbox_button, "/aduan"),))]
+
+
+def _responded(request: Request, complaint: Complaint) -> None:
+    if complaint.first_response_at is None:
+        complaint.first_response_at = request.now
+    complaint.status, complaint.escalate_at = "acknowledged", complaint.resolution_due
+
+
+def _ask_note(request: Request, action: str) -> list[Reply]:
+    t, complaint = texts(request.content), _handled(request)
+    if complaint is None:
+        return _not_found(request)
+    if complaint.status not in complaints.OPEN:
+        return [Reply(t.case_closed.format(ticket=complaint.ticket))]
+    request.state.form, request.state.form_data = NOTE_FORM, {"ticket": complaint.ticket, "action": action}
+    ask = {"reply": t.ask_reply, "resolve": t.ask_resolve, "reassign": t.ask_reassign}[action]
+    return [Reply(ask.format(ticket=complaint.ticket))]
+
+
+def reply(request: Request) -> list[Reply]:
+    return _ask_note(request, "reply")
+
+
+def resolve(request: Request) -> list[Reply]:
+    return _ask_note(request, "resolve")
+
+
+def reassign(request: Request) -> list[Reply]:
+    return _ask_note(request, "reassign")
+
+
+def note_form(request: Request) -> list[Reply] | None:
+    """The handler's words for Balas, Selesai or Alihkan; a button for something else cancels."""
+    text = " ".join(request.text.split())[:MAX_NOTE]
+    data = request.state.form_data
+    request.state.form, request.state.form_data = None, {}
+    request.entities = {"ticket": [str(data.get("ticket", ""))]}
+    complaint = _handled(request)
+    if text.startswith("/") or not text or complaint is None or complaint.status not in complaints.OPEN:
+        return None
+    t, ticket, stored = texts(request.content), complaint.ticket, mask_personal_numbers(text)
+    inbox_button = (Option(t.inbox_button, "/aduan"),)
+    if data.get("action") == "reply":
+        _responded(request, complaint)
+        event_id = complaints.record(request.db, complaint, "replied", request.person.id, request.now, stored)
+        key = f"complaint:{ticket}:{event_id}"
+        tell_reporter(request.db, complaint, t.reporter_reply.format(ticket=ticket, note=text), key)
+        return [Reply(t.done_reply.format(ticket=ticket), inbox_button)]
+    if data.get("action") == "resolve":
+        complaint.first_response_at = complaint.first_response_at or request.now
+        complaint.status, complaint.resolved_at, complaint.escalate_at = "resolved", request.now, None
+        event_id = complaints.record(request.db, complaint, "resolved", request.person.id, request.now, stored)
+        days = complaints_content(request.content).reopen_days
+        message = t.reporter_resolved.format(ticket=ticket, note=text, days=days)
+        key = f"complaint:{ticket}:{event_id}"
+        tell_reporter(request.db, complaint, message, key, reporter_options(request.content, complaint))
+        return [Reply(t.done_resolve.format(ticket=ticket), inbox_button)]
+    return _move_up(request, complaint, stored)
+
+
+def _move_up(request: Request, complaint: Complaint, reason: str) -> list[Reply]:
+    t, rules = texts(request.content), complaints_content(request.content)
+    category = rules.category(complaint.category)
+    respond = rules.first_response_for(category) if category else rules.first_response_days
+    moved = complaints.escalate(
+        request.db,
+        complaint,
+        rules.escalation,
+        actor_id=request.person.id,
+        reason=reason,
+        now=request.now,
+        respond_within=respond,
+    )
+    if not moved:
+        return [Reply(t.cannot_reassign.format(ticket=complaint.ticket))]
+    assert complaint.escalate_at is not None
+    event_id = complaint.history[-1].id
+    key = f"complaint:{complaint.ticket}:{event_id}"
+    due = day_text(complaint.escalate_at, complaint.timezone, request.content)
+    title = category_title(request.content, complaint.category)
+    note = t.escalated_to.format(ticket=complaint.ticket, category=title, reason=reason, due=due)
+    tell_handlers(request.db, complaint, note, key, skip=request.person.id, watchers=False)
+    tell_reporter(request.db, complaint, t.reporter_reassigned.format(ticket=complaint.ticket, due=due), key)
+    level = t.levels[complaint.level]
+    return [Reply(t.done_reassign.format(ticket=complaint.ticket, level=level), (Option(t.inbox_button, "/aduan"),))]

@@ -1,0 +1,206 @@
+"""Complaints: tickets, who may see a case, the people a case can go to, the history, and moving a case up."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from store import outbox
+from store.models import ChannelIdentity, Complaint, ComplaintEvent, Membership, Person, Region
+from store.workdays import add_working_days, as_utc
+
+# No 0/O or 1/I: a ticket is read aloud and copied by hand.
+TICKET_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+TICKET_PREFIX = "ADU-"
+OPEN = ("open", "acknowledged")
+STAFF_ROLES = ("pendamping", "koordinator", "admin")
+
+
+@event.listens_for(ComplaintEvent, "before_update")
+def _history_is_append_only(*_: Any) -> None:
+    raise ValueError("complaint history is append-only")
+
+
+def new_ticket(db: Session) -> str:
+    """A ticket nobody has: 32^6 ≈ 10^9 codes, so a retry is rare but handled."""
+    while True:
+        ticket = TICKET_PREFIX + "".join(secrets.choice(TICKET_ALPHABET) for _ in range(6))
+        if db.scalar(select(Complaint.id).where(Complaint.ticket == ticket)) is None:
+            return ticket
+
+
+def by_ticket(db: Session, ticket: str, for_update: bool = False) -> Complaint | None:
+    """The complaint with this ticket, however it was typed ("adu 7k3q9x", "ADU7K3Q9X"). `for_update` locks the
+    row (PostgreSQL) so a handler's action and the escalation job never change one case at the same moment."""
+    normalized = ticket.strip().upper().replace(" ", "-")
+    if not normalized.startswith(TICKET_PREFIX):
+        normalized = TICKET_PREFIX + normalized.removeprefix("ADU")
+    query = select(Complaint).where(Complaint.ticket == normalized)
+    return db.scalar(query.with_for_update() if for_update else query)
+
+
+def record(db: Session, complaint: Complaint, kind: str, actor_id: int | None, now: datetime, note: str = "") -> int:
+    """Appends one line to the history; returns its id (used to name the notifications it causes)."""
+    entry = ComplaintEvent(complaint=complaint, actor_id=actor_id, kind=kind, note=note, created_at=now)
+    db.add(entry)
+    complaint.updated_at = now
+    db.flush()
+    return entry.id
+
+
+def can_handle(complaint: Complaint, person: Person) -> bool:
+    """The assignee, a watcher, or Dinas Sosial staff for the admin queue; never a person the case is about."""
+    if person.id in complaint.hidden_ids or person.role not in STAFF_ROLES:
+        return False
+    if complaint.assignee_id == person.id or person.id in complaint.watcher_ids:
+        return True
+    return person.role == "admin" and complaint.level == "admin"
+
+
+def is_overdue(complaint: Complaint, now: datetime) -> bool:
+    return complaint.status in OPEN and complaint.escalate_at is not None and as_utc(complaint.escalate_at) < now
+
+
+def inbox(db: Session, person: Person, now: datetime) -> list[Complaint]:
+    """Open cases this person handles: overdue first, then by the deadline of the current step."""
+    query = select(Complaint).where(Complaint.status.in_(OPEN))
+    cases = [c for c in db.scalars(query) if can_handle(c, person)]
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    return sorted(cases, key=lambda c: (not is_overdue(c, now), as_utc(c.escalate_at) if c.escalate_at else far))
+
+
+def reported_by(db: Session, person: Person, statuses: Sequence[str]) -> list[Complaint]:
+    query = select(Complaint).where(Complaint.reporter_id == person.id, Complaint.status.in_(statuses))
+    return list(db.scalars(query.order_by(Complaint.id)))
+
+
+def _ancestors(region: Region | None) -> list[int]:
+    ids = []
+    while region is not None:
+        ids.append(region.id)
+        region = region.parent
+    return ids
+
+
+def region_koordinator(db: Session, region: Region | None, excluded: Iterable[int] = ()) -> Person | None:
+    """A koordinator working in the same kecamatan as this region, else in the same kabupaten/kota."""
+    if region is None:
+        return None
+    chain = _ancestors(region)  # kelurahan, kecamatan, kabupaten, (provinsi)
+    koordinators = [p for p in db.scalars(select(Person).where(Person.role == "koordinator")) if p.id not in excluded]
+    for level in chain[1:3]:
+        for person in sorted(koordinators, key=lambda p: p.id):
+            if level in _ancestors(person.region):
+                return person
+    return None
+
+
+def koordinator_for(db: Session, reporter: Person, excluded: Iterable[int] = ()) -> Person | None:
+    """The koordinator of the reporter's pendamping, else one of the reporter's kecamatan or kabupaten."""
+    excluded = set(excluded)
+    supervisor = reporter.pendamping.supervisor if reporter.pendamping else None
+    if supervisor is not None and supervisor.id not in excluded:
+        return supervisor
+    return region_koordinator(db, reporter.region, excluded)
+
+
+def ketuas_of(db: Session, person: Person) -> list[Person]:
+    groups = select(Membership.group_id).where(Membership.person_id == person.id)
+    query = select(Person).join(Membership, Membership.person_id == Person.id)
+    query = query.where(Membership.group_id.in_(groups), Membership.role == "ketua", Person.id != person.id)
+    return list(db.scalars(query.distinct()))
+
+
+def admins(db: Session) -> list[Person]:
+    return list(db.scalars(select(Person).where(Person.role == "admin").order_by(Person.id)))
+
+
+def handler_at(db: Session, level: str, reporter: Person | None, hidden: Iterable[int]) -> Person | None:
+    """Who works at a level for this reporter; None for the admin queue or when nobody is on file."""
+    hidden = set(hidden)
+    if reporter is None or level == "admin":
+        return None
+    if level == "pendamping":
+        pendamping = reporter.pendamping
+        return pendamping if pendamping is not None and pendamping.id not in hidden else None
+    return koordinator_for(db, reporter, hidden)
+
+
+def escalate(
+    db: Session,
+    complaint: Complaint,
+    chain: Sequence[str],
+    *,
+    actor_id: int | None,
+    reason: str,
+    now: datetime,
+    respond_within: int,
+) -> bool:
+    """Moves the case up one level of `chain` (a level with nobody on file is passed over, ending at the admin
+    queue), restarts the clock for the new handler, and records why. False if it is already at the top."""
+    position = chain.index(complaint.level) if complaint.level in chain else len(chain) - 1
+    for level in chain[position + 1 :]:
+        person = handler_at(db, level, complaint.reporter, complaint.hidden_ids)
+        supervisor = complaint.assignee.supervisor if complaint.assignee is not None else None
+        if level == "koordinator" and supervisor is not None and supervisor.id not in complaint.hidden_ids:
+            person = supervisor  # the koordinator of the pendamping who let it wait
+        if person is None and level != "admin":
+            continue
+        complaint.level, complaint.assignee_id = level, person.id if person else None
+        complaint.assignee = person
+        complaint.escalation_level += 1
+        complaint.status = "open"
+        complaint.escalate_at = add_working_days(now, respond_within, complaint.timezone)
+        complaint.watcher_ids = [w for w in complaint.watcher_ids if w != complaint.assignee_id]
+        record(db, complaint, "escalated" if actor_id is None else "reassigned", actor_id, now, reason)
+        return True
+    return False
+
+
+def notify(
+    db: Session,
+    person: Person | None,
+    text: str,
+    dedup_key: str,
+    options: Sequence[tuple[str, str]] = (),
+) -> bool:
+    """One outbox message to the person on the first channel that still reaches them."""
+    if person is None:
+        return False
+    identity = db.scalar(
+        select(ChannelIdentity)
+        .where(ChannelIdentity.person_id == person.id, ChannelIdentity.unreachable_at.is_(None))
+        .order_by(ChannelIdentity.id)
+    )
+    if identity is None:
+        return False
+    body: dict[str, Any] = {"text": text, "options": [list(option) for option in options]}
+    return outbox.enqueue(
+        db,
+        channel=identity.channel,
+        recipient=identity.external_id,
+        body=body,
+        kind="complaint",
+        dedup_key=dedup_key,
+        person_id=person.id,
+    )
+
+
+def handlers(db: Session, complaint: Complaint, watchers: bool = True) -> list[Person]:
+    """Everyone told about changes: the assignee (or Dinas Sosial staff for the queue) and, unless asked not to,
+    the watchers. Never a person the case is hidden from."""
+    people = [complaint.assignee] if complaint.assignee is not None else []
+    if complaint.level == "admin" and complaint.assignee is None:
+        people += admins(db)
+    if watchers:
+        people += [p for p in (db.get(Person, pid) for pid in complaint.watcher_ids) if p is not None]
+    unique: dict[int, Person] = {}
+    for person in people:
+        if person.id not in complaint.hidden_ids:
+            unique.setdefault(person.id, person)
+    return list(unique.values())
