@@ -75,10 +75,10 @@ def _dates_from(rule: Rule, start: date) -> Iterator[date]:
     year, month = origin.year, origin.month
     empty_months = 0
     while empty_months <= _MONTHS_AHEAD:
-        day = nth_weekday(year, month, rule.weekday, rule.week_of_month)
-        if day is not None and day >= origin:
+        found = nth_weekday(year, month, rule.weekday, rule.week_of_month)
+        if found is not None and found >= origin:
             empty_months = 0
-            yield day
+            yield found
         else:
             empty_months += 1
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)

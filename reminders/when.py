@@ -22,7 +22,8 @@ ORDINALS = {
 
 _WEEKDAY = r"(senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|ahad)"
 _TIME = re.compile(r"(?:\bjam|\bpukul|\bpkl\.?)\s*(\d{1,2})(?:[.:](\d{2}))?|\b(\d{1,2})[.:](\d{2})\b")
-_NTH = re.compile(_WEEKDAY + r"\s+(?:di\s+)?minggu\s*(?:ke\s*-?\s*)?(pertama|kesatu|kedua|ketiga|keempat|kelima|terakhir|[1-5])")
+_ORDINAL = r"(pertama|kesatu|kedua|ketiga|keempat|kelima|terakhir|[1-5])"
+_NTH = re.compile(_WEEKDAY + r"\s+(?:di\s+)?minggu\s*(?:ke\s*-?\s*)?" + _ORDINAL)
 _BIWEEKLY = re.compile(r"\b(2|dua)\s+minggu(an)?\s+sekali\b|\b(tiap|setiap)\s+(2|dua)\s+minggu\b|\b2\s*mingguan\b")
 _WEEKLY = re.compile(r"\b(tiap|setiap)\s+(minggu\b|hari\s+" + _WEEKDAY + r"|" + _WEEKDAY + r")|\bseminggu\s+sekali\b")
 _DATE_WORDS = re.compile(r"\b(\d{1,2})\s+([a-z]{3})[a-z]*\.?(?:\s+(\d{4}))?")
@@ -51,7 +52,7 @@ def _time(text: str) -> time | None:
         return None
     hour, minute = (match[1], match[2]) if match[1] else (match[3], match[4])
     h, m = int(hour), int(minute or 0)
-    if "sore" in text and h < 12 or "malam" in text and 6 <= h < 12:
+    if ("sore" in text and h < 12) or ("malam" in text and 6 <= h < 12):
         h += 12
     return time(h, m) if h < 24 and m < 60 else None
 
