@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from actions import core, knowledge, learning, practice, privacy, subscriptions
+from actions import broadcasts, core, groups, knowledge, learning, practice, privacy, schedule, subscriptions
 from actions.replies import Action, Reply, Request
 
 # A form returns None for a message that is not for it: the form closes and the message is routed as usual.
@@ -43,12 +43,21 @@ ACTIONS: dict[str, Action] = {
     # Built in later issues (complaints, meetings); until then an honest "not yet" with the menu.
     "file_complaint": core.not_available_yet,
     "complaint_status": core.not_available_yet,
-    "ask_meeting": core.not_available_yet,
+    "ask_meeting": groups.ask_meeting,
+    # Groups (payload and typed commands only): joining, answering a reminder, the leaders' tools.
+    "join_group": groups.join,
+    "meeting_reply": groups.meeting_reply,
+    "set_meeting": schedule.start,
+    "broadcast": broadcasts.start,
+    "broadcast_status": broadcasts.status,
+    "broadcast_cancel": broadcasts.cancel,
 }
 
 FORMS: dict[str, FormAction] = {
     privacy.ERASE_FORM: privacy.erase_form,
     learning.LESSON_FORM: learning.lesson_form,
+    schedule.SCHEDULE_FORM: schedule.schedule_form,
+    broadcasts.BROADCAST_FORM: broadcasts.broadcast_form,
 }
 
 # Typed words that mean one thing whatever the NLU thinks (checked on the whole message, case-insensitive).
@@ -61,6 +70,13 @@ COMMANDS: dict[str, str] = {
     "/start": "greet",
     "ringkasan": "practice_summary",
     "lanjut belajar": "learn_module",
+    "/jadwal": "set_meeting",
+    "atur jadwal": "set_meeting",
+    "/siaran": "broadcast",
+    "kirim pengumuman": "broadcast",
+    "status siaran": "broadcast_status",
+    "batal siaran": "broadcast_cancel",
+    "hentikan siaran": "broadcast_cancel",
 }
 
 # Typed tools with arguments (the practice tools of the lessons); named groups become entities. They work at any
@@ -70,4 +86,8 @@ TEXT_COMMANDS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^tabungan\s+(?P<rest>.+)$", re.IGNORECASE), "practice_savings"),
     (re.compile(r"^cek\s+pinjaman\s+(?P<rest>.+)$", re.IGNORECASE), "practice_loan"),
     (re.compile(r"^hitung\s+usaha\s+(?P<rest>.+)$", re.IGNORECASE), "practice_business"),
+    # A Telegram invite link (t.me/<bot>?start=CODE) arrives as "/start CODE"; WhatsApp users type GABUNG CODE.
+    (re.compile(r"^/start\s+(?P<code>[A-Za-z0-9_-]{1,32})$", re.IGNORECASE), "join_group"),
+    (re.compile(r"^gabung\s+(?P<code>\S{1,32})$", re.IGNORECASE), "join_group"),
+    (re.compile(r"^(?P<answer>hadir|(?:tidak|tak|gak|ga|nggak)\s+(?:bisa\s+)?hadir)[.!]?$", re.I), "meeting_reply"),
 ]

@@ -96,6 +96,24 @@ def cmd_admin_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_admin_groups(settings: Settings, _: argparse.Namespace) -> int:
+    from store import groups
+    from store.db import Database
+
+    db = Database(settings.database_url)
+    db.migrate()
+    try:
+        with db.session() as session:
+            rows = groups.overview(session)
+            print(f"{'kode':<8} {'jenis':<5} {'anggota':>7}  kelompok")
+            for group, members in rows:
+                print(f"{group.invite_code:<8} {group.kind:<5} {members:>7}  {group.name}")
+            print(f"{len(rows)} groups")
+    finally:
+        db.dispose()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="sahabat", description="Sahabat KPM, the PKH assistant.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -126,6 +144,9 @@ def parser() -> argparse.ArgumentParser:
     importer = admin.add_parser("import", help="load pendamping.csv / anggota.csv (all rows or none)")
     importer.add_argument("files", nargs="+")
     importer.set_defaults(func=cmd_admin_import)
+    admin.add_parser("groups", help="list groups with their invite codes and member counts").set_defaults(
+        func=cmd_admin_groups
+    )
     return root
 
 
