@@ -85,7 +85,7 @@ def enqueue_reminders(db: Session, content: Content, meeting: Meeting, reminder:
             recipient=address.external_id,
             body=reminder_body(content, meeting, group, reminder, timezone, now),
             kind="reminder",
-            dedup_key=f"reminder:{meeting.id}:{reminder.occurrence}:{reminder.kind}:{address.person_id}",
+            dedup_key=f"reminder:{meeting.id}:{reminder.key}:{reminder.kind}:{address.person_id}",
             person_id=address.person_id,
         )
     return added

@@ -104,6 +104,12 @@ class Reminder:
     at: datetime  # UTC
 
     @property
+    def key(self) -> str:
+        """Names the reminder in dedup keys: the local start, so a meeting moved to another time is reminded
+        again, with the new time."""
+        return self.meeting_start.strftime("%Y-%m-%dT%H:%M")
+
+    @property
     def occurrence(self) -> str:
         """The meeting's local date: names the occurrence in dedup keys and replies."""
         return self.meeting_start.date().isoformat()
