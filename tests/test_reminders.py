@@ -197,3 +197,15 @@ def test_exactly_one_process_runs_the_scheduler(
     assert not second.start() and not second.scheduler.running
     first.stop()  # or dies: its database session, and with it the lock, goes away
     assert wait_for(lambda: second.scheduler.running, timeout=5)
+
+
+def test_reminder_times_are_configurable() -> None:
+    from bot.settings import Settings, parse_offsets
+
+    assert Settings.from_env({}).reminder_offsets == (timedelta(days=1), timedelta(hours=2))
+    assert Settings.from_env({"SAHABAT_REMINDER_OFFSETS": "30m, 1d"}).reminder_offsets == (
+        timedelta(days=1),
+        timedelta(minutes=30),
+    )
+    with pytest.raises(ValueError, match="2 jam"):
+        parse_offsets("2 jam")
