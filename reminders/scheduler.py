@@ -168,10 +168,11 @@ class ReminderScheduler:
         self.store.jobs_t.create(db.connection(), checkfirst=True)
         with_job = set(db.scalars(select(self.store.jobs_t.c.id)))
         recently = (now - timedelta(days=2)).date()
-        active = select(Meeting).where(
+        active = select(Meeting.id).where(
             Meeting.cancelled_at.is_(None), or_(Meeting.recurrence != "once", Meeting.first_date >= recently)
         )
-        return [m for m in db.scalars(active) if m.id not in skip and job_id(m.id) not in with_job]
+        missing = [i for i in db.scalars(active) if i not in skip and job_id(i) not in with_job]
+        return [m for m in (db.get(Meeting, i) for i in missing) if m is not None]
 
     def wake(self, meeting_id: int) -> None:
         now = self.clock()
