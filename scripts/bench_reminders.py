@@ -21,12 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import func, insert, select
 
-from content.loader import load_content  # noqa: E402
-from reminders.scheduler import ReminderScheduler  # noqa: E402
-from store.db import Database  # noqa: E402
-from store.models import ChannelIdentity, Group, Meeting, Membership, OutboxMessage, Person  # noqa: E402
+from content.loader import load_content
+from reminders.scheduler import ReminderScheduler
+from store.db import Database
+from store.models import ChannelIdentity, Group, Meeting, Membership, OutboxMessage, Person
 
 
 def rss_mb() -> float:
@@ -98,7 +98,9 @@ def main() -> int:
     burst_start = (now + timedelta(minutes=10)).replace(second=0, microsecond=0)
     started = time.perf_counter()
     populate(db, args.meetings, args.burst, args.members, burst_start)
-    print(f"rows: {args.meetings} meetings, {args.burst * args.members} members  ({time.perf_counter() - started:.1f} s)")
+    print(
+        f"rows: {args.meetings} meetings, {args.burst * args.members} members  ({time.perf_counter() - started:.1f} s)"
+    )
 
     # The burst's reminder is due `lead` seconds after the restart below; planning takes a while, so it is fixed
     # after planning: offset = meeting start − due time.
