@@ -10,6 +10,7 @@ from store.models import (
     ChannelIdentity,
     ConversationState,
     LessonProgress,
+    MeetingReply,
     Person,
     PracticeEntry,
     Turn,
@@ -57,7 +58,7 @@ def state_of(db: Session, person: Person) -> ConversationState:
 def erase(db: Session, person: Person) -> bool:
     """Delete what the assistant keeps about a person's chats. Returns True if the person record itself was
     kept because it belongs to the programme's directory (imported from the facilitators' spreadsheets)."""
-    for model in (Turn, ConversationState, LessonProgress, PracticeEntry, ChannelIdentity):
+    for model in (Turn, ConversationState, LessonProgress, PracticeEntry, MeetingReply, ChannelIdentity):
         db.execute(delete(model).where(model.person_id == person.id))
     if person.in_directory:
         person.privacy_notice_at = None
