@@ -4,15 +4,15 @@ by the chat actions; it never schedules anything itself (only reminders/schedule
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from content.loader import Content
 from reminders import wording
 from reminders.recurrence import Reminder, Rule, next_occurrence
-from store import groups, outbox
+from store import groups
 from store.models import Group, Meeting, MeetingReply, OutboxMessage, Person
 
 DEFAULT_OFFSETS = (timedelta(days=1), timedelta(hours=2))
@@ -70,25 +70,37 @@ def reminder_body(
 
 
 def enqueue_reminders(db: Session, content: Content, meeting: Meeting, reminder: Reminder, now: datetime) -> int:
-    """One outbox row per reachable member who has not said BERHENTI; idempotent through the dedup key."""
+    """One outbox row per reachable member who has not said BERHENTI, once per dedup key. Rows are added in bulk
+    after one look-up of the keys already there: many groups meet at the same hour, so reminders come in bursts."""
     group = db.get(Group, meeting.group_id)
     if group is None:
         return 0
     reach = groups.audience(db, groups.member_ids(db, [group.id]))
-    people = {p.id: p for p in db.scalars(select(Person).where(Person.id.in_([a.person_id for a in reach.reachable])))}
-    added = 0
-    for address in reach.reachable:
-        timezone = groups.timezone_of(db, people[address.person_id], group)
-        added += outbox.enqueue(
-            db,
+    keys = {a.person_id: f"reminder:{meeting.id}:{reminder.key}:{reminder.kind}:{a.person_id}" for a in reach.reachable}
+    existing = set(db.scalars(select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(list(keys.values())))))
+    query = select(Person).where(Person.id.in_(list(keys))).options(selectinload(Person.region))
+    people = {p.id: p for p in db.scalars(query)}
+    rows = [
+        OutboxMessage(
             channel=address.channel,
             recipient=address.external_id,
-            body=reminder_body(content, meeting, group, reminder, timezone, now),
-            kind="reminder",
-            dedup_key=f"reminder:{meeting.id}:{reminder.key}:{reminder.kind}:{address.person_id}",
             person_id=address.person_id,
+            kind="reminder",
+            body=reminder_body(
+                content, meeting, group, reminder, groups.timezone_of(db, people[address.person_id], group), now
+            ),
+            dedup_key=keys[address.person_id],
+            status="pending",
+            attempts=0,
+            not_before=now,
+            created_at=datetime.now(UTC),
         )
-    return added
+        for address in reach.reachable
+        if keys[address.person_id] not in existing
+    ]
+    db.add_all(rows)
+    db.flush()
+    return len(rows)
 
 
 def cancel_pending(db: Session, meeting_id: int) -> int:
