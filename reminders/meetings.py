@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from content.loader import Content
@@ -80,26 +80,23 @@ def enqueue_reminders(db: Session, content: Content, meeting: Meeting, reminder:
     existing = set(db.scalars(select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(list(keys.values())))))
     query = select(Person).where(Person.id.in_(list(keys))).options(selectinload(Person.region))
     people = {p.id: p for p in db.scalars(query)}
-    rows = [
-        OutboxMessage(
-            channel=address.channel,
-            recipient=address.external_id,
-            person_id=address.person_id,
-            kind="reminder",
-            body=reminder_body(
-                content, meeting, group, reminder, groups.timezone_of(db, people[address.person_id], group), now
-            ),
-            dedup_key=keys[address.person_id],
-            status="pending",
-            attempts=0,
-            not_before=now,
-            created_at=datetime.now(UTC),
-        )
-        for address in reach.reachable
-        if keys[address.person_id] not in existing
-    ]
-    db.add_all(rows)
-    db.flush()
+    bodies: dict[str, dict[str, object]] = {}  # members of one group mostly share a time zone
+    rows = []
+    for address in reach.reachable:
+        if keys[address.person_id] in existing:
+            continue
+        timezone = groups.timezone_of(db, people[address.person_id], group)
+        if timezone not in bodies:
+            bodies[timezone] = reminder_body(content, meeting, group, reminder, timezone, now)
+        rows.append(
+            {
+                "channel": address.channel, "recipient": address.external_id, "person_id": address.person_id,
+                "kind": "reminder", "body": bodies[timezone], "dedup_key": keys[address.person_id],
+                "status": "pending", "attempts": 0, "not_before": now, "created_at": datetime.now(UTC),
+            }
+        )  # fmt: skip
+    if rows:
+        db.execute(insert(OutboxMessage), rows)
     return len(rows)
 
 

@@ -116,10 +116,16 @@ def main() -> int:
         jobs = session.scalar(select(func.count()).select_from(planner.store.jobs_t))
     print(f"scheduled reminders (persistent jobs): {jobs}")
 
-    due_at = datetime.now(UTC) + timedelta(seconds=8)
+    # The burst meetings' jobs are moved to fire shortly after the restart (as if their offset had changed).
+    due_at = datetime.now(UTC) + timedelta(seconds=10)
     offset = burst_start - due_at
-    with db.session() as session:  # the burst meetings' jobs point at the due time (a changed offset, re-planned)
+    with db.session() as session:
         session.execute(Meeting.__table__.update().where(Meeting.recurrence == "once").values(version=2))
+    replanner = ReminderScheduler(db, content, offsets=(offset,))
+    replanner.scheduler.start(paused=True)
+    replanner.sync()
+    replanner.scheduler.shutdown()
+    replanner.store.engine.dispose()
 
     rss_before = rss_mb()
     scheduler = ReminderScheduler(db, content, offsets=(offset,), sync_every=timedelta(hours=1))
