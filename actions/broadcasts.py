@@ -148,10 +148,11 @@ def status(request: Request) -> list[Reply]:
     if broadcast is None:
         return with_menu(request, words.none_sent)
     counts = broadcasts.tally(request.db, broadcast.id)
-    if broadcast.status == "sending" and not broadcasts.finish(broadcast, counts, request.now):
+    # Closing the broadcast is left to the watcher, which also sends the report.
+    if broadcast.status == "sending" and any(status not in broadcasts.FINAL for status in counts):
         options = (Option(words.status_button, "status siaran"), Option(words.cancel_button, "batal siaran"))
         return [Reply(wording.progress_text(request.content, broadcast, counts), options)]
-    return with_menu(request, wording.report_text(request.content, broadcast))
+    return with_menu(request, wording.report_text(request.content, broadcast, counts))
 
 
 def cancel(request: Request) -> list[Reply]:

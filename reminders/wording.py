@@ -66,8 +66,9 @@ def progress_text(content: Content, broadcast: Broadcast, counts: Counter[str]) 
     )
 
 
-def report_text(content: Content, broadcast: Broadcast) -> str:
-    counts = broadcast.counts
+def report_text(content: Content, broadcast: Broadcast, counts: Counter[str] | None = None) -> str:
+    """The final report; `counts` from the outbox rows when the broadcast is not closed yet."""
+    counts = counts if counts is not None else Counter(broadcast.counts)
     return content.strings.broadcasts.report.format(
         number=broadcast.id,
         sent=counts.get("sent", 0),
