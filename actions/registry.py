@@ -79,6 +79,8 @@ COMMANDS: dict[str, str] = {
     "hentikan siaran": "broadcast_cancel",
 }
 
+_ANSWER = r"^(?P<answer>hadir|(?:tidak|tak|gak|ga|nggak)\s+(?:bisa\s+)?hadir)"
+
 # Typed tools with arguments (the practice tools of the lessons); named groups become entities. They work at any
 # time and leave a lesson in progress open.
 TEXT_COMMANDS: list[tuple[re.Pattern[str], str]] = [
@@ -89,5 +91,9 @@ TEXT_COMMANDS: list[tuple[re.Pattern[str], str]] = [
     # A Telegram invite link (t.me/<bot>?start=CODE) arrives as "/start CODE"; WhatsApp users type GABUNG CODE.
     (re.compile(r"^/start\s+(?P<code>[A-Za-z0-9_-]{1,32})$", re.IGNORECASE), "join_group"),
     (re.compile(r"^gabung\s+(?P<code>\S{1,32})$", re.IGNORECASE), "join_group"),
-    (re.compile(r"^(?P<answer>hadir|(?:tidak|tak|gak|ga|nggak)\s+(?:bisa\s+)?hadir)[.!]?$", re.I), "meeting_reply"),
+    # "hadir" typed after a reminder, or a reminder's button: "hadir 12 2026-12-08" (meeting and date).
+    (
+        re.compile(_ANSWER + r"(?:\s+(?P<meeting>\d{1,12})\s+(?P<occurrence>\d{4}-\d{2}-\d{2}))?[.!]?$", re.I),
+        "meeting_reply",
+    ),
 ]

@@ -3,7 +3,6 @@ by the chat actions; it never schedules anything itself (only reminders/schedule
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
@@ -45,8 +44,8 @@ def changed(meeting: Meeting) -> None:
 
 
 def reply_payload(meeting_id: int, occurrence: str, answer: str) -> str:
-    entities = {"meeting": str(meeting_id), "occurrence": occurrence, "answer": answer}
-    return "/meeting_reply" + json.dumps(entities, separators=(",", ":"))
+    """ "hadir 12 2026-12-08": short enough for Telegram's 64-byte button data, and readable where shown."""
+    return f"{'hadir' if answer == 'hadir' else 'tidak hadir'} {meeting_id} {occurrence}"
 
 
 def reminder_body(

@@ -185,10 +185,11 @@ def test_answering_a_reminder_is_counted_for_the_ketua(database: Database, conte
     )  # fmt: skip
     with database.session() as db:
         meeting_id = db.scalars(select(Meeting.id)).one()
-    payload = f'/meeting_reply{{"meeting":"{meeting_id}","occurrence":"2026-12-08","answer":"hadir"}}'
-    run_dialog(bot, "6281234560002", [(payload, contains("sudah dicatat"))], channel="whatsapp")
-    wrong = payload.replace("2026-12-08", "2026-11-10")
+    # The reminder's buttons (reminders.meetings.reply_payload), as Telegram or WhatsApp send them back.
+    no, yes = f"tidak hadir {meeting_id} 2026-12-08", f"hadir {meeting_id} 2026-12-08"
+    run_dialog(bot, "6281234560002", [(no, contains("tidak bisa hadir")), (yes, contains("kehadiran"))], "whatsapp")
+    wrong = f"hadir {meeting_id} 2026-11-10"
     run_dialog(bot, "6281234560002", [(wrong, contains("sudah lewat"))], channel="whatsapp")
     with database.session() as db:
-        assert db.scalars(select(MeetingReply.answer)).all() == ["hadir"]
+        assert db.scalars(select(MeetingReply.answer)).all() == ["hadir"]  # the last answer counts
     assert "1 hadir, 0 tidak bisa, 2 belum menjawab" in shown(bot.handle(Inbound("telegram", "7001", "/ask_meeting")))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from content.loader import Content
 from reminders.scheduler import ReminderScheduler
 from store.db import Database
-from store.models import Group, Meeting, OutboxMessage
+from store.models import Group, Meeting, MeetingReply, OutboxMessage
 from tests.dialog import contains, run_dialog
 from tests.group_helpers import Clock, directory, outbox_rows, person_id, recipients, router
 
@@ -130,8 +130,15 @@ def test_after_downtime_the_useful_reminder_is_sent_once(
     time.sleep(0.3)
     rows = outbox_rows(database, "reminder")
     assert len(rows) == 2 and all(":120m:" in r.dedup_key and "hari ini" in r.body["text"] for r in rows)
-    assert rows[0].body["options"][0][0] == "Hadir"
+    (yes_title, yes), (no_title, no) = rows[0].body["options"]
+    assert (yes_title, no_title) == ("Hadir", "Tidak bisa hadir")
+    assert yes == f"hadir {meeting} 2026-11-10" and len(no.encode()) <= 64  # Telegram's limit for button data
     assert wait_for(lambda: after.next_wake(meeting) is None)  # a one-off meeting: nothing more to plan
+    # Typing the answer instead of pressing the button answers the latest reminder.
+    bot = router(database, content, Clock(datetime(2026, 11, 10, 1, 30, tzinfo=UTC)))
+    run_dialog(bot, "7001", [("Tidak bisa hadir", contains("tidak bisa hadir"))], channel="telegram")
+    with database.session() as db:
+        assert db.scalar(select(MeetingReply.occurrence)) == "2026-11-10"
 
 
 def test_after_downtime_a_meeting_already_past_gets_no_reminder(
