@@ -17,8 +17,9 @@ from store.models import ChannelIdentity, Group, Membership, Person, Region, Tur
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 STAFF_ROLES = {"pendamping", "koordinator"}
-# Channels the assistant cannot start a conversation on (it only answers there).
-REPLY_ONLY_CHANNELS = {"console"}
+# Channels the assistant cannot start a conversation on (it only answers there): no outbox sender drains them, so a
+# row for one would stay pending for ever and a broadcast would never finish.
+REPLY_ONLY_CHANNELS = {"console", "rest"}
 _CHUNK = 500
 
 
