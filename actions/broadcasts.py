@@ -5,12 +5,15 @@ Only `groups.led_by` decides who can be reached, and it is asked again when the 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from actions.replies import Option, Reply, Request, with_menu
 from reminders import wording
 from store import broadcasts, groups, outbox
 from store.models import Broadcast, Group
+
+log = logging.getLogger(__name__)
 
 BROADCAST_FORM = "broadcast"
 MAX_TEXT = 1000
@@ -115,6 +118,11 @@ def _send(request: Request, chosen: list[Group]) -> list[Reply]:
     sender = request.person.name or words.default_sender
     body = {"text": words.notice.format(sender=sender, groups=_names(chosen), text=text)}
     broadcast = broadcasts.create(request.db, request.person, [g.id for g in chosen], text, body, request.now)
+    log.info(
+        "broadcast %d by person %d to groups %s: %d recipients, %d opted out, %d unreachable",
+        broadcast.id, request.person.id, broadcast.group_ids, broadcast.recipients,
+        broadcast.skipped_opted_out, broadcast.skipped_unreachable,
+    )  # fmt: skip
     if broadcast.recipients == 0:
         return with_menu(request, words.nobody.format(groups=_names(chosen)))
     _enqueue_progress(request, broadcast)
