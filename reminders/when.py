@@ -28,6 +28,7 @@ _BIWEEKLY = re.compile(r"\b(2|dua)\s+minggu(an)?\s+sekali\b|\b(tiap|setiap)\s+(2
 _WEEKLY = re.compile(r"\b(tiap|setiap)\s+(minggu\b|hari\s+" + _WEEKDAY + r"|" + _WEEKDAY + r")|\bseminggu\s+sekali\b")
 _DATE_WORDS = re.compile(r"\b(\d{1,2})\s+([a-z]{3})[a-z]*\.?(?:\s+(\d{4}))?")
 _DATE_DIGITS = re.compile(r"\b(\d{1,2})[/-](\d{1,2})(?:[/-](\d{2,4}))?\b")
+_PLACE_END = re.compile(r"\s(?=(?:hari|setiap|tiap|tanggal|tgl|besok|lusa)\b)", re.IGNORECASE)
 _PLACE = re.compile(r"\s(?:bertempat\s+di|di|tempat)\s+(?!minggu\b)(.+)$", re.IGNORECASE)
 
 
@@ -100,8 +101,11 @@ def parse_when(raw: str, today: date) -> When | None:
     place = ""
     place_match = _PLACE.search(work)
     if place_match:
-        place = place_match[1].strip(" .")
-        work = work[: place_match.start()]
+        # "di rumah Bu RT hari Senin": the place ends where the day starts.
+        place = _PLACE_END.split(place_match[1], maxsplit=1)[0]
+        rest = place_match[1][len(place) :]
+        place = place.strip(" .")
+        work = work[: place_match.start()] + " " + rest
     text = " " + " ".join(work.lower().split()) + " "
     nth = _NTH.search(text)
     if nth:

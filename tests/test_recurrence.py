@@ -99,6 +99,8 @@ def test_a_one_off_meeting_in_the_past_plans_nothing() -> None:
         ("tiap minggu hari Jumat jam 8", ("weekly", 4, None, "08:00", "")),
         ("tanggal 8 Desember jam 9 di masjid", ("once", 1, None, "09:00", "masjid")),
         ("Sabtu jam 3 sore", ("once", 5, None, "15:00", "")),
+        ("di rumah Bu RT jam 9 hari Senin", ("once", 0, None, "09:00", "rumah Bu RT")),
+        ("Kamis jam 14.00 di rumah Bu Siti, tiap 2 minggu", ("biweekly", 3, None, "14:00", "rumah Bu Siti")),
     ],
 )
 def test_meeting_times_as_people_type_them(said: str, shape: tuple[object, ...]) -> None:
