@@ -6,14 +6,17 @@ import re
 from collections.abc import Callable
 
 from actions import (
+    broadcasts,
     complaints_handling,
     complaints_intake,
     complaints_status,
     core,
+    groups,
     knowledge,
     learning,
     practice,
     privacy,
+    schedule,
     subscriptions,
 )
 from actions.replies import Action, Reply, Request
@@ -61,8 +64,14 @@ ACTIONS: dict[str, Action] = {
     "complaint_reply": complaints_handling.reply,
     "complaint_resolve": complaints_handling.resolve,
     "complaint_reassign": complaints_handling.reassign,
-    # Built in a later issue (meetings); until then an honest "not yet" with the menu.
-    "ask_meeting": core.not_available_yet,
+    "ask_meeting": groups.ask_meeting,
+    # Groups (payload and typed commands only): joining, answering a reminder, the leaders' tools.
+    "join_group": groups.join,
+    "meeting_reply": groups.meeting_reply,
+    "set_meeting": schedule.start,
+    "broadcast": broadcasts.start,
+    "broadcast_status": broadcasts.status,
+    "broadcast_cancel": broadcasts.cancel,
 }
 
 FORMS: dict[str, FormAction] = {
@@ -70,6 +79,8 @@ FORMS: dict[str, FormAction] = {
     learning.LESSON_FORM: learning.lesson_form,
     complaints_intake.COMPLAINT_FORM: complaints_intake.complaint_form,
     complaints_handling.NOTE_FORM: complaints_handling.note_form,
+    schedule.SCHEDULE_FORM: schedule.schedule_form,
+    broadcasts.BROADCAST_FORM: broadcasts.broadcast_form,
 }
 
 # Typed words that mean one thing whatever the NLU thinks (checked on the whole message, case-insensitive).
@@ -86,7 +97,16 @@ COMMANDS: dict[str, str] = {
     # Answers to "is your complaint solved?" typed instead of pressed: about the latest resolved complaint.
     "sudah beres": "complaint_confirm",
     "belum beres": "complaint_reopen",
+    "/jadwal": "set_meeting",
+    "atur jadwal": "set_meeting",
+    "/siaran": "broadcast",
+    "kirim pengumuman": "broadcast",
+    "status siaran": "broadcast_status",
+    "batal siaran": "broadcast_cancel",
+    "hentikan siaran": "broadcast_cancel",
 }
+
+_ANSWER = r"^(?P<answer>hadir|(?:tidak|tak|gak|ga|nggak)\s+(?:bisa\s+)?hadir)"
 
 # Typed tools with arguments (the practice tools of the lessons); named groups become entities. They work at any
 # time and leave a lesson in progress open.
@@ -97,4 +117,12 @@ TEXT_COMMANDS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^hitung\s+usaha\s+(?P<rest>.+)$", re.IGNORECASE), "practice_business"),
     # A ticket on its own or after "cek": the status, whatever the NLU would say.
     (re.compile(r"^(?:cek\s+|status\s+)?(?P<ticket>adu[- ]?[2-9a-hj-np-z]{6})\W*$", re.IGNORECASE), "complaint_status"),
+    # A Telegram invite link (t.me/<bot>?start=CODE) arrives as "/start CODE"; WhatsApp users type GABUNG CODE.
+    (re.compile(r"^/start\s+(?P<code>[A-Za-z0-9_-]{1,32})$", re.IGNORECASE), "join_group"),
+    (re.compile(r"^gabung\s+(?P<code>\S{1,32})$", re.IGNORECASE), "join_group"),
+    # "hadir" typed after a reminder, or a reminder's button: "hadir 12 2026-12-08" (meeting and date).
+    (
+        re.compile(_ANSWER + r"(?:\s+(?P<meeting>\d{1,12})\s+(?P<occurrence>\d{4}-\d{2}-\d{2}))?[.!]?$", re.I),
+        "meeting_reply",
+    ),
 ]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from content.loader import Content
 from content.schema import MenuItem
+from store import groups
 from store.models import ConversationState, Person
 
 MAX_OPTIONS = 10
@@ -61,4 +62,7 @@ def menu_options(items: tuple[MenuItem, ...]) -> tuple[Option, ...]:
 
 
 def with_menu(request: Request, text: str) -> list[Reply]:
-    return [Reply(text, menu_options(request.content.strings.main_menu))]
+    """The reply with the menu: ketua and pendamping get theirs, with broadcasts and meetings first."""
+    strings = request.content.strings
+    leads = groups.is_leader(request.db, request.person)
+    return [Reply(text, menu_options(strings.leader_menu if leads else strings.main_menu))]

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
 from actions.replies import Reply, Request
+from store.models import OutboxMessage
+
+# What BERHENTI ends: messages nobody asked for in this conversation. Complaint updates keep coming.
+OPT_OUT_KINDS = ("reminder", "broadcast")
 
 
 def stop(request: Request) -> list[Reply]:
     request.person.opted_out_at = request.now
+    # Already queued reminders and notices stop too, not only the ones written from now on.
+    request.db.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.person_id == request.person.id,
+            OutboxMessage.status == "pending",
+            OutboxMessage.kind.in_(OPT_OUT_KINDS),
+        )
+        .values(status="cancelled")
+    )
     return [Reply(request.content.strings.stop)]
 
 

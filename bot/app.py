@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -17,9 +18,12 @@ from bot.settings import Settings
 from content.loader import Content, load_content
 from nlu.client import NluClient
 from nlu.rasa_env import RasaEnvironment, RasaServer
+from reminders.escalation import escalate_now
+from reminders.scheduler import ReminderScheduler
 from store.db import Database
 
 log = logging.getLogger(__name__)
+ESCALATION_EVERY = timedelta(minutes=5)
 
 
 @dataclass
@@ -29,6 +33,8 @@ class Services:
     content: Content
     nlu: NluClient
     router: Router
+    # Started by `serve` only: in the process that leads, it writes reminders and broadcast reports to the outbox.
+    scheduler: ReminderScheduler | None = None
 
 
 @contextlib.contextmanager
@@ -55,8 +61,11 @@ def services(settings: Settings) -> Iterator[Services]:
     db.migrate()
     with nlu_service(settings) as nlu_url:
         nlu = NluClient(nlu_url)
+        scheduler = ReminderScheduler(db, content, offsets=settings.reminder_offsets)
+        # Complaint deadlines: remind handlers before, move cases up a level after (idempotent: dedup keys).
+        scheduler.add_periodic("complaint-escalation", lambda: escalate_now(db, content), ESCALATION_EVERY)
         try:
-            yield Services(settings, db, content, nlu, Router(db, content, nlu))
+            yield Services(settings, db, content, nlu, Router(db, content, nlu), scheduler)
         finally:
             nlu.close()
             db.dispose()
@@ -80,7 +89,11 @@ def web_app(app_services: Services) -> web.Application:
 
 
 async def serve(app_services: Services) -> None:
-    """Serve every configured channel until SIGINT/SIGTERM."""
+    """Serve every configured channel and run the scheduler (if this process leads) until SIGINT/SIGTERM."""
+    scheduler = app_services.scheduler
+    if scheduler is not None:
+        leading = await asyncio.to_thread(scheduler.start)
+        log.info("scheduler: %s", "running here" if leading else "another process leads; standing by")
     runner = web.AppRunner(web_app(app_services), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", app_services.settings.rest_port)
@@ -94,3 +107,5 @@ async def serve(app_services: Services) -> None:
         await stop.wait()
     finally:
         await runner.cleanup()
+        if scheduler is not None:
+            await asyncio.to_thread(scheduler.stop)

@@ -132,6 +132,24 @@ def cmd_complaints_escalate(settings: Settings, args: argparse.Namespace) -> int
     return 0
 
 
+def cmd_admin_groups(settings: Settings, _: argparse.Namespace) -> int:
+    from store import groups
+    from store.db import Database
+
+    db = Database(settings.database_url)
+    db.migrate()
+    try:
+        with db.session() as session:
+            rows = groups.overview(session)
+            print(f"{'kode':<8} {'jenis':<5} {'anggota':>7}  kelompok")
+            for group, members in rows:
+                print(f"{group.invite_code:<8} {group.kind:<5} {members:>7}  {group.name}")
+            print(f"{len(rows)} groups")
+    finally:
+        db.dispose()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="sahabat", description="Sahabat KPM, the PKH assistant.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -172,6 +190,9 @@ def parser() -> argparse.ArgumentParser:
     escalate = complaints.add_parser("escalate", help="send due reminders and move overdue complaints up a level")
     escalate.add_argument("--now", type=dt.datetime.fromisoformat, help="judge deadlines as of this ISO time")
     escalate.set_defaults(func=cmd_complaints_escalate)
+    admin.add_parser("groups", help="list groups with their invite codes and member counts").set_defaults(
+        func=cmd_admin_groups
+    )
     return root
 
 

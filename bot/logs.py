@@ -21,3 +21,5 @@ def configure(level: int = logging.INFO) -> None:
     # Does nothing when logging is already set up (e.g. by a test runner or an embedding application).
     logging.basicConfig(level=level, handlers=[handler])
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # "Running job …" for every periodic job every few seconds; misses and errors are still warnings.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)

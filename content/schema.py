@@ -118,6 +118,143 @@ class PracticeTexts(Texts):
     business_loss: Message
 
 
+class GroupTexts(Texts):
+    """Joining a group, and the time words shared by meetings, reminders and broadcasts."""
+
+    PLACEHOLDERS: ClassVar[dict[str, set[str]]] = {
+        "join_done": {"group"},
+        "join_already": {"group"},
+        "join_unknown": {"code"},
+        "date": {"weekday", "day", "month", "year"},
+        "time": {"time", "zone"},
+    }
+
+    join_done: Message
+    join_already: Message
+    join_unknown: Message
+    # "Selasa, 8 Desember 2026" and "09.00 WIB"
+    date: Message
+    time: Message
+    weekdays: tuple[str, ...] = Field(min_length=7, max_length=7)
+
+
+class MeetingTexts(Texts):
+    PLACEHOLDERS: ClassVar[dict[str, set[str]]] = {
+        "next_line": {"group", "date", "time", "place"},
+        "topic_line": {"topic"},
+        "replies_line": {"yes", "no", "unknown"},
+        "rule_monthly": {"weekday", "week", "time"},
+        "rule_monthly_last": {"weekday", "time"},
+        "rule_biweekly": {"weekday", "time", "date"},
+        "rule_weekly": {"weekday", "time"},
+        "rule_once": {"date", "time"},
+        "pick_group": set(),
+        "group_schedule": {"group"},
+        "schedule_line": {"number", "rule", "place"},
+        "ask_when_kind": {"example"},
+        "confirm": {"group", "rule", "place", "topic"},
+        "saved": {"next"},
+        "cancelled": {"group", "rule"},
+        "cancelled_notice": {"group", "rule"},
+        "change_button": {"number"},
+        "cancel_meeting_button": {"number"},
+        "reminder": {"group", "day", "time", "place"},
+        "tomorrow": {"date"},
+    }
+
+    header: Message
+    next_line: Message
+    topic_line: Message
+    replies_line: Message
+    none: Message
+    no_group: Message
+    rule_monthly: Message
+    rule_monthly_last: Message
+    rule_biweekly: Message
+    rule_weekly: Message
+    rule_once: Message
+    week_words: tuple[str, ...] = Field(min_length=5, max_length=5)
+    not_allowed: Message
+    pick_group: Message
+    group_schedule: Message
+    schedule_line: Message
+    no_schedule: Message
+    new_button: Label
+    change_button: Label
+    cancel_meeting_button: Label
+    ask_when: Message
+    ask_when_kind: Message
+    monthly_button: Label
+    biweekly_button: Label
+    weekly_button: Label
+    once_button: Label
+    monthly_example: Message
+    biweekly_example: Message
+    weekly_example: Message
+    once_example: Message
+    bad_when: Message
+    in_the_past: Message
+    ask_place: Message
+    keep_button: Label
+    ask_topic: Message
+    skip_button: Label
+    no_topic: Message
+    confirm: Message
+    save_button: Label
+    discard_button: Label
+    saved: Message
+    discarded: Message
+    cancelled: Message
+    cancelled_notice: Message
+    reminder: Message
+    today: Message
+    tomorrow: Message
+    yes_button: Label
+    no_button: Label
+    reply_yes: Message
+    reply_no: Message
+    reply_gone: Message
+
+
+class BroadcastTexts(Texts):
+    PLACEHOLDERS: ClassVar[dict[str, set[str]]] = {
+        "all_button": {"count"},
+        "ask_text": {"groups"},
+        "too_long": {"limit"},
+        "preview": {"text", "recipients", "groups"},
+        "skipped": {"opted_out", "unreachable"},
+        "nobody": {"groups"},
+        "started": {"recipients"},
+        "progress": {"number", "sent", "total"},
+        "report": {"number", "sent", "failed", "blocked", "opted_out", "cancelled"},
+        "cancelled": {"number", "cancelled"},
+        "notice": {"sender", "groups", "text"},
+    }
+
+    not_allowed: Message
+    pick_group: Message
+    all_button: Label
+    ask_text: Message
+    too_long: Message
+    preview: Message
+    skipped: Message
+    send_button: Label
+    edit_button: Label
+    discard_button: Label
+    nobody: Message
+    discarded: Message
+    started: Message
+    progress: Message
+    report: Message
+    none_sent: Message
+    not_running: Message
+    cancelled: Message
+    cancel_button: Label
+    status_button: Label
+    notice: Message
+    default_sender: Message
+
+
 class Strings(Texts):
     """UI strings: everything the assistant says that is not a knowledge topic or a lesson."""
 
@@ -158,6 +295,11 @@ class Strings(Texts):
     lesson_buttons: dict[str, Label]
     lesson: LessonTexts
     practice: PracticeTexts
+    groups: GroupTexts
+    meetings: MeetingTexts
+    broadcasts: BroadcastTexts
+    # The menu for ketua and pendamping: their tools first, then the main menu's most used items.
+    leader_menu: tuple[MenuItem, ...] = Field(min_length=1, max_length=10)
     unsupported_media: Message
     # WhatsApp list messages: the button that opens the list, and the list's section title.
     options_button: Label

@@ -7,7 +7,7 @@ through the outbox with a dedup key, so running this twice, or after a crash, ne
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from content.complaints_schema import ComplaintsFile
 from content.loader import Content
 from store import complaints
+from store.db import Database
 from store.models import Complaint
 from store.workdays import as_utc, local
 
@@ -87,3 +88,9 @@ def _overdue(
         complaints.notify(db, person, text, f"{key}:{person.id}")
     complaints.notify(db, complaint.reporter, t.reporter_escalated.format(ticket=complaint.ticket, due=new_due), key)
     return True
+
+
+def escalate_now(db: Database, content: Content) -> int:
+    """The periodic job: one pass of `run_escalations` in its own unit of work, as of now."""
+    with db.session() as session:
+        return run_escalations(session, content, datetime.now(UTC))

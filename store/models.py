@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -266,3 +266,67 @@ class ComplaintEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     complaint: Mapped[Complaint] = relationship(back_populates="history")
+
+
+class Meeting(Base):
+    """A group meeting: one-off or recurring, in the group's local time. Reminders follow it (reminders/).
+
+    `version` grows with every change; the scheduler records the version it has planned for, so a change made in
+    any app process reaches the one scheduler (reminders/scheduler.py) on its next sync."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    # once | weekly | biweekly | monthly
+    recurrence: Mapped[str] = mapped_column(String(10))
+    # once: the date; weekly/biweekly: the first meeting; monthly: from when the rule applies.
+    first_date: Mapped[date] = mapped_column(Date)
+    weekday: Mapped[int | None] = mapped_column(Integer)  # 0 = Senin … 6 = Minggu
+    week_of_month: Mapped[int | None] = mapped_column(Integer)  # 1–5, or -1 for the last one
+    local_time: Mapped[str] = mapped_column(String(5))  # "09:00", in the group's time zone
+    timezone: Mapped[str] = mapped_column(String(32), default="Asia/Jakarta")
+    place: Mapped[str] = mapped_column(String(200), default="")
+    topic: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    cancelled_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    scheduled_version: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    group: Mapped[Group] = relationship()
+
+
+class MeetingReply(Base):
+    """A member's answer to a reminder: hadir | tidak (one per person per occurrence; the last answer counts)."""
+
+    __tablename__ = "meeting_replies"
+    __table_args__ = (UniqueConstraint("meeting_id", "occurrence", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    occurrence: Mapped[str] = mapped_column(String(16))  # the local date, "2026-12-08"
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    answer: Mapped[str] = mapped_column(String(8))
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Broadcast(Base):
+    """A notice a ketua or pendamping sent to their groups; its outbox rows carry `broadcast_id`."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    group_ids: Mapped[list[Any]] = mapped_column(default=list)
+    text: Mapped[str] = mapped_column(Text)
+    # sending → done | cancelled
+    status: Mapped[str] = mapped_column(String(12), default="sending")
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_opted_out: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_unreachable: Mapped[int] = mapped_column(Integer, default=0)
+    # Filled when every row is final: {"sent": n, "failed": n, "blocked": n, "cancelled": n}.
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

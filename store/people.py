@@ -5,24 +5,41 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from store.directory import normalize_phone
 from store.models import (
     ChannelIdentity,
     ConversationState,
     LessonProgress,
+    MeetingReply,
     Person,
     PracticeEntry,
     Turn,
 )
 
+# Channels whose user ids are phone numbers (WhatsApp sends 6281234567890): a first message from one is matched to
+# the person with that phone in the directory (anggota.csv), so her groups and pendamping are known at once.
+PHONE_CHANNELS = {"whatsapp"}
+
 
 def find_or_create(db: Session, channel: str, external_id: str) -> tuple[Person, bool]:
-    """The person behind a channel identity; a new identity makes a new person (KPM by default)."""
+    """The person behind a channel identity; a new identity makes a new person (KPM by default), unless its phone
+    number is already someone's in the directory."""
     identity = db.scalar(
         select(ChannelIdentity).where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
     )
     if identity is not None:
         return identity.person, False
-    person = Person()
+    phone = normalize_phone(external_id) if channel in PHONE_CHANNELS else None
+    known = (
+        db.scalars(select(Person).where(Person.phone == phone).order_by(Person.in_directory.desc())).first()
+        if phone is not None
+        else None
+    )
+    if known is not None:
+        known.identities.append(ChannelIdentity(channel=channel, external_id=external_id))
+        db.flush()
+        return known, False
+    person = Person(phone=phone)
     person.identities.append(ChannelIdentity(channel=channel, external_id=external_id))
     db.add(person)
     db.flush()
@@ -41,7 +58,7 @@ def state_of(db: Session, person: Person) -> ConversationState:
 def erase(db: Session, person: Person) -> bool:
     """Delete what the assistant keeps about a person's chats. Returns True if the person record itself was
     kept because it belongs to the programme's directory (imported from the facilitators' spreadsheets)."""
-    for model in (Turn, ConversationState, LessonProgress, PracticeEntry, ChannelIdentity):
+    for model in (Turn, ConversationState, LessonProgress, PracticeEntry, MeetingReply, ChannelIdentity):
         db.execute(delete(model).where(model.person_id == person.id))
     if person.in_directory:
         person.privacy_notice_at = None

@@ -1,0 +1,79 @@
+"""Dates, times and meeting rules in the words of content/strings.yml, in the reader's own time zone."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from content.loader import Content
+from reminders.recurrence import LAST_WEEK, Rule
+from store.models import Broadcast
+
+
+def zone_name(when: datetime) -> str:
+    """WIB, WITA or WIT (the tz database's own abbreviations for Indonesia)."""
+    return when.strftime("%Z")
+
+
+def day_text(content: Content, day: date) -> str:
+    words = content.strings.groups
+    return words.date.format(
+        weekday=words.weekdays[day.weekday()], day=day.day, month=content.strings.months[day.month - 1], year=day.year
+    )
+
+
+def time_text(content: Content, when: datetime) -> str:
+    return content.strings.groups.time.format(time=when.strftime("%H.%M"), zone=zone_name(when))
+
+
+def local(when: datetime, timezone: str) -> datetime:
+    return when.astimezone(ZoneInfo(timezone))
+
+
+def moment_text(content: Content, when: datetime) -> tuple[str, str]:
+    """("Selasa, 8 Desember 2026", "09.00 WIB") for an aware datetime already in the reader's zone."""
+    return day_text(content, when.date()), time_text(content, when)
+
+
+def rule_text(content: Content, rule: Rule) -> str:
+    """The rule in words ("setiap hari Selasa minggu kedua, jam 09.00 WIB"), in the group's own zone."""
+    words = content.strings.meetings
+    sample = datetime.combine(rule.first_date, rule.local_time, tzinfo=rule.zone)
+    at = time_text(content, sample)
+    weekday = content.strings.groups.weekdays[rule.weekday if rule.weekday is not None else rule.first_date.weekday()]
+    if rule.recurrence == "monthly":
+        if rule.week_of_month == LAST_WEEK:
+            return words.rule_monthly_last.format(weekday=weekday, time=at)
+        assert rule.week_of_month is not None
+        return words.rule_monthly.format(weekday=weekday, week=words.week_words[rule.week_of_month - 1], time=at)
+    if rule.recurrence == "biweekly":
+        return words.rule_biweekly.format(weekday=weekday, time=at, date=day_text(content, rule.first_date))
+    if rule.recurrence == "weekly":
+        return words.rule_weekly.format(weekday=weekday, time=at)
+    return words.rule_once.format(date=day_text(content, rule.first_date), time=at)
+
+
+def parse_clock(text: str) -> time:
+    hour, minute = text.split(":")
+    return time(int(hour), int(minute))
+
+
+def progress_text(content: Content, broadcast: Broadcast, counts: Counter[str]) -> str:
+    """What the sender's progress message says ("Pengumuman #7: terkirim 120/350")."""
+    return content.strings.broadcasts.progress.format(
+        number=broadcast.id, sent=counts.get("sent", 0), total=broadcast.recipients
+    )
+
+
+def report_text(content: Content, broadcast: Broadcast, counts: Counter[str] | None = None) -> str:
+    """The final report; `counts` from the outbox rows when the broadcast is not closed yet."""
+    counts = counts if counts is not None else Counter(broadcast.counts)
+    return content.strings.broadcasts.report.format(
+        number=broadcast.id,
+        sent=counts.get("sent", 0),
+        failed=counts.get("failed", 0),
+        blocked=counts.get("blocked", 0) + broadcast.skipped_unreachable,
+        opted_out=broadcast.skipped_opted_out,
+        cancelled=counts.get("cancelled", 0),
+    )

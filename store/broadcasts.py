@@ -1,0 +1,98 @@
+"""Broadcasts: one row for the notice, one outbox row per recipient (`broadcast_id`), counts from those rows."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from store import groups
+from store.models import Broadcast, OutboxMessage, Person
+
+FINAL = {"sent", "failed", "blocked", "cancelled"}
+
+
+def create(
+    db: Session, sender: Person, group_ids: list[int], text: str, body: dict[str, Any], now: datetime
+) -> Broadcast:
+    """The broadcast and its outbox rows, in the caller's transaction. Rows are added in bulk: a new broadcast's
+    dedup keys cannot exist yet, so the per-row check of outbox.enqueue would only cost a query per member."""
+    recipients = [pid for pid in groups.member_ids(db, group_ids) if pid != sender.id]
+    reach = groups.audience(db, recipients)
+    broadcast = Broadcast(
+        sender_id=sender.id,
+        group_ids=list(group_ids),
+        text=text,
+        status="sending",
+        recipients=len(reach.reachable),
+        skipped_opted_out=len(reach.opted_out),
+        skipped_unreachable=len(reach.unreachable),
+        counts={},
+        created_at=now,
+    )
+    db.add(broadcast)
+    db.flush()
+    db.add_all(
+        OutboxMessage(
+            channel=a.channel,
+            recipient=a.external_id,
+            person_id=a.person_id,
+            kind="broadcast",
+            body=body,
+            dedup_key=f"broadcast:{broadcast.id}:{a.person_id}",
+            broadcast_id=broadcast.id,
+            status="pending",
+            attempts=0,
+            not_before=now,
+            created_at=now,
+        )
+        for a in reach.reachable
+    )
+    db.flush()
+    return broadcast
+
+
+def tally(db: Session, broadcast_id: int) -> Counter[str]:
+    rows = (
+        db.execute(
+            select(OutboxMessage.status, func.count(OutboxMessage.id))
+            .where(OutboxMessage.broadcast_id == broadcast_id)
+            .group_by(OutboxMessage.status)
+        )
+        .tuples()
+        .all()
+    )
+    return Counter(dict(rows))
+
+
+def latest_of(db: Session, person: Person) -> Broadcast | None:
+    query = select(Broadcast).where(Broadcast.sender_id == person.id).order_by(Broadcast.id.desc())
+    return db.scalars(query).first()
+
+
+def sending(db: Session) -> list[Broadcast]:
+    return list(db.scalars(select(Broadcast).where(Broadcast.status == "sending").order_by(Broadcast.id)))
+
+
+def cancel(db: Session, broadcast: Broadcast) -> int:
+    """Rows not yet taken by the sender are cancelled; a row already being sent finishes. The watcher then closes
+    the broadcast and reports (reminders/broadcast_watch.py)."""
+    result = db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.status == "pending")
+        .values(status="cancelled")
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def finish(broadcast: Broadcast, counts: Counter[str], now: datetime) -> bool:
+    """Closes a broadcast whose rows are all final; False while some are still pending or being sent."""
+    if any(status not in FINAL for status in counts):
+        return False
+    broadcast.counts = {status: counts.get(status, 0) for status in sorted(FINAL)}
+    broadcast.status = "cancelled" if counts.get("cancelled") else "done"
+    broadcast.finished_at = now
+    return True
