@@ -11,7 +11,7 @@ import asyncio
 import hmac
 import json
 import logging
-import warnings
+import os
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -29,7 +29,6 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
 
 from actions.replies import Option, Reply, menu_options
 from bot.channels.text import split_text
@@ -40,6 +39,10 @@ from content.loader import Content
 from content.schema import BotCommand as CommandEntry
 from store import channels
 from store.db import Database
+
+# python-telegram-bot 22 is moving time periods (RetryAfter.retry_after) from int to timedelta and warns on every
+# flood-control error until a program opts in; we take timedeltas (retry_seconds handles both).
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +83,7 @@ def _options(options: Sequence[Option]) -> list[tuple[str, str]]:
 
 
 def retry_seconds(error: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 warns while retry_after moves from int to timedelta
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
+    value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
