@@ -38,7 +38,9 @@ def router(database: Database, content: Content, nlu: NluClient) -> Router:
 
 
 @pytest.fixture
-async def polling(fake: FakeBotApi, router: Router, database: Database, content: Content) -> AsyncIterator[TelegramChannel]:
+async def polling(
+    fake: FakeBotApi, router: Router, database: Database, content: Content
+) -> AsyncIterator[TelegramChannel]:
     channel = TelegramChannel(TelegramSettings(TOKEN, fake.base_url), router, database, content)
     await channel.start()
     yield channel
@@ -50,7 +52,9 @@ def keyboard(message: dict[str, Any]) -> list[tuple[str, str]]:
     return [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
 
 
-async def test_a_conversation_with_inline_buttons_both_ways(fake: FakeBotApi, polling: TelegramChannel, content: Content) -> None:
+async def test_a_conversation_with_inline_buttons_both_ways(
+    fake: FakeBotApi, polling: TelegramChannel, content: Content
+) -> None:
     fake.say(501, "halo")
     await fake.wait_for(lambda: any(keyboard(m) for m in fake.sent))
     greeting = fake.sent[-1]
@@ -83,7 +87,9 @@ async def test_the_commands_menu_and_deep_links_reach_the_dialogue(
 
 
 @pytest.mark.parametrize("kind", ["voice", "sticker", "photo", "document"])
-async def test_media_gets_a_friendly_answer(fake: FakeBotApi, polling: TelegramChannel, content: Content, kind: str) -> None:
+async def test_media_gets_a_friendly_answer(
+    fake: FakeBotApi, polling: TelegramChannel, content: Content, kind: str
+) -> None:
     fake.send_media(503, kind)
     await fake.wait_for(lambda: fake.texts_to(503))
     assert fake.texts_to(503) == [content.strings.unsupported_media]
@@ -102,7 +108,9 @@ async def test_in_a_group_only_commands_for_this_bot_are_answered(fake: FakeBotA
     assert not any("belum paham" in text for text in answers)
 
 
-async def test_staff_get_their_own_commands_menu(fake: FakeBotApi, polling: TelegramChannel, database: Database) -> None:
+async def test_staff_get_their_own_commands_menu(
+    fake: FakeBotApi, polling: TelegramChannel, database: Database
+) -> None:
     with database.session() as db:
         person = Person(role="pendamping", name="Pak Joko")
         person.identities.append(ChannelIdentity(channel="telegram", external_id="701"))
