@@ -43,8 +43,13 @@ test: install train ## lint, type-check and run every test (SQLite, PostgreSQL, 
 eval: install ## cross-validate the NLU: per-intent precision/recall/F1, worst confusions
 	$(VENV)/bin/sahabat nlu eval
 
-bench: install train ## NLU benchmark: training/load time, parse latency, accuracy vs baselines
+bench: bench-nlu bench-send ## both benchmarks below
+
+bench-nlu: install train ## NLU benchmark: training/load time, parse latency, accuracy vs baselines
 	$(VENV)/bin/python scripts/bench_nlu.py
+
+bench-send: $(VENV)/.installed ## outbox: 5,000 messages into a server enforcing 30 msg/s, kill -9 midway; rate, lost, repeated
+	$(VENV)/bin/python scripts/bench_outbox.py
 
 content-check: install ## validate content/ and list entries due for re-checking
 	$(VENV)/bin/sahabat content check
@@ -52,4 +57,4 @@ content-check: install ## validate content/ and list entries due for re-checking
 clean: ## remove trained models and local data (keeps the environments)
 	rm -rf models var results .rasa
 
-.PHONY: help install train run chat test eval bench content-check clean
+.PHONY: help install train run chat test eval bench bench-nlu bench-send content-check clean

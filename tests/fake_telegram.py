@@ -11,6 +11,7 @@ import itertools
 import json
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -32,6 +33,9 @@ class FakeBotApi:
         self.answered: list[str] = []
         self.commands: list[dict[str, Any]] = []  # setMyCommands parameters
         self.webhook: dict[str, Any] | None = None
+        # Called with the number of messages accepted so far, after accepting one and before answering: a test can
+        # kill the sender there, when the platform has the message and the sender has not heard back.
+        self.on_accept: Callable[[int], None] | None = None
         self.refused = 0  # requests answered 429 for going over a limit
         # chat id → scripted errors (status, description, parameters), one popped per sendMessage to that chat
         self.failures: dict[str, list[tuple[int, str, dict[str, Any] | None]]] = {}
@@ -222,6 +226,8 @@ class FakeBotApi:
         self._recent.append(now)
         self._last_in_chat[chat] = now
         self.sent.append(params | {"at": now})
+        if self.on_accept is not None:
+            self.on_accept(len(self.sent))
         message_id = next(self._message_ids)
         chat_id = int(chat) if chat.lstrip("-").isdigit() else chat
         return {"message_id": message_id, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
