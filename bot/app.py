@@ -15,7 +15,7 @@ from aiohttp import web
 from bot.channels import rest, telegram
 from bot.channels.telegram import TelegramChannel, TelegramTransport, outbox_bot
 from bot.channels.whatsapp import WhatsAppChannel
-from bot.channels.whatsapp_api import GraphClient, WhatsAppTransport
+from bot.channels.whatsapp_api import GraphClient, WhatsAppTransport, sending_limits
 from bot.dialogue import Router
 from bot.outbox import Limits, OutboxSender, Transport
 from bot.settings import Settings
@@ -171,7 +171,7 @@ async def send_outbox(settings: Settings, db: Database, content: Content, stop: 
         client = GraphClient(settings.whatsapp)
         closers.append(client.close)
         transport = WhatsAppTransport(settings.whatsapp, client, db, content.strings)
-        senders.append(OutboxSender(db, transport, Limits(per_second=settings.whatsapp.rate)))
+        senders.append(OutboxSender(db, transport, sending_limits(settings.whatsapp.rate)))
     try:
         await asyncio.gather(*(sender.run(stop) for sender in senders))
     finally:

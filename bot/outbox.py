@@ -166,11 +166,9 @@ class OutboxSender:
 
     @contextlib.asynccontextmanager
     async def _turn_in_chat(self, recipient: str) -> AsyncIterator[None]:
-        """One message at a time per chat, the next no sooner than the interval after the last one was sent
-        (measured from when it was sent, not when it was scheduled: a slow claim must not bunch two together)."""
-        if not self.limits.per_chat_interval:
-            yield
-            return
+        """One message at a time per chat, so a person reads them in order, the next no sooner than the interval
+        after the last one was sent (measured from when it was sent, not when it was scheduled: a slow claim must
+        not bunch two together)."""
         lock = self._chat_locks.setdefault(recipient, asyncio.Lock())
         async with lock:
             wait = self._next_in_chat.get(recipient, 0.0) - time.monotonic()

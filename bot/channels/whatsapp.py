@@ -22,9 +22,8 @@ from typing import Any
 from aiohttp import web
 
 from actions.replies import Reply, menu_options
-from bot.channels.whatsapp_api import CHANNEL, GraphClient, WhatsAppTransport
+from bot.channels.whatsapp_api import CHANNEL, GraphClient, WhatsAppTransport, sending_limits
 from bot.dialogue import Inbound, Router
-from bot.outbox import Limits
 from bot.settings import WhatsAppSettings
 from content.loader import Content
 from store import channels, outbox
@@ -78,7 +77,7 @@ class WhatsAppChannel:
     def __init__(self, settings: WhatsAppSettings, router: Router, db: Database, content: Content) -> None:
         self.settings, self.router, self.db, self.content = settings, router, db, content
         self.client = GraphClient(settings)
-        self.limits = Limits(per_second=settings.rate)
+        self.limits = sending_limits(settings.rate)
         self.transport = WhatsAppTransport(settings, self.client, db, content.strings)
         # Called when replies were put in the outbox (the app wakes the WhatsApp sender).
         self.on_replies: Callable[[], None] = lambda: None

@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 
 from bot.channels.text import shorten, split_text
-from bot.outbox import SendFailure
+from bot.outbox import Limits, SendFailure
 from bot.settings import WHATSAPP_TEMPLATE_VARIABLES, WhatsAppSettings
 from content.schema import Strings
 from store import channels
@@ -39,6 +39,12 @@ BLOCKED = {131050}  # the person stopped messages from this business
 WINDOW_CLOSED = 131047  # "re-engagement message": more than 24 hours since the person last wrote
 
 Shortener = Callable[[list[str]], list[str]]
+
+
+def sending_limits(rate: float) -> Limits:
+    """WhatsApp's rate, in batches of about a second's worth: a reply queued behind a broadcast waits for one batch
+    at most (replies go first within the outbox)."""
+    return Limits(per_second=rate, batch=max(20, int(rate)))
 
 
 def render(text: str, options: Sequence[tuple[str, str]], strings: Strings, ids: Shortener) -> list[dict[str, Any]]:
