@@ -90,6 +90,18 @@ def bodies(messages: list[dict[str, Any]]) -> str:
     return "\n".join(parts)
 
 
+def row(database: Database, dedup_key: str) -> OutboxMessage:
+    with database.session() as db:
+        return db.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key == dedup_key)).one()
+
+
+async def eventually(condition: Any, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
 def count(database: Database, model: Any) -> int:
     with database.session() as db:
         return int(db.scalar(select(func.count()).select_from(model)) or 0)
@@ -190,22 +202,18 @@ async def test_delivery_reports_update_the_outbox_row(app: App, graph: FakeGraph
         outbox.enqueue(db, channel="whatsapp", recipient=IBU, body={"text": "Pertemuan besok jam 9."},
                        kind="reminder", dedup_key="r:1")  # fmt: skip
     app.sender.wake()
-    await graph.wait_for(lambda: any("Pertemuan besok" in bodies([m]) for m in graph.to(IBU)))
-    with database.session() as db:
-        row = db.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key == "r:1")).one()
-        assert row.status == "sent" and row.platform_id
-        wamid = row.platform_id
+    await eventually(lambda: row(database, "r:1").status == "sent")
+    wamid = row(database, "r:1").platform_id
+    assert wamid and "Pertemuan besok" in bodies(graph.to(IBU)[-1:])
     assert graph.sent[-1]["type"] == "text"  # inside the window: free-form, no template
 
     for state in ("sent", "delivered", "read"):
         assert await app.post(fake_graph.status(wamid, state, IBU)) == 200
-    with database.session() as db:
-        assert db.scalar(select(OutboxMessage.delivery).where(OutboxMessage.id == row.id)) == "read"
+    assert row(database, "r:1").delivery == "read"
     failed = [{"code": 131026, "title": "Message undeliverable"}]
     assert await app.post(fake_graph.status(wamid, "failed", IBU, failed)) == 200
-    with database.session() as db:
-        row = db.scalars(select(OutboxMessage).where(OutboxMessage.id == row.id)).one()
-        assert row.delivery == "failed" and "131026" in (row.last_error or "")
+    reported = row(database, "r:1")
+    assert reported.delivery == "failed" and "131026" in (reported.last_error or "")
 
 
 async def test_outside_the_window_reminders_use_their_template_and_a_missing_one_is_reported(
@@ -227,10 +235,8 @@ async def test_outside_the_window_reminders_use_their_template_and_a_missing_one
     sent = next(m for m in graph.sent if m["type"] == "template")["template"]
     assert sent["name"] == "pengingat_pertemuan" and sent["language"] == {"code": "id"}
     assert sent["components"][0]["parameters"] == [{"type": "text", "text": "Pertemuan kelompok besok jam 9."}]
-    await asyncio.sleep(0.3)
-    with database.session() as db:
-        escalation = db.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key == "e:tpl")).one()
-    assert escalation.status == "failed"
+    await eventually(lambda: row(database, "e:tpl").status == "failed")
+    escalation = row(database, "e:tpl")
     assert "no template" in (escalation.last_error or "") and "WHATSAPP_TEMPLATE_NOTICE" in (
         escalation.last_error or ""
     )
@@ -242,12 +248,9 @@ async def test_a_refused_template_says_so_on_the_row(app: App, graph: FakeGraphA
         outbox.enqueue(db, channel="whatsapp", recipient="628111", body={"text": "Rapat"}, kind="broadcast",
                        dedup_key="b:tpl")  # fmt: skip
     app.sender.wake()
-    await graph.wait_for(lambda: graph.refused != [])
-    await asyncio.sleep(0.3)
-    with database.session() as db:
-        row = db.scalars(select(OutboxMessage)).one()
-    assert row.status == "failed" and "template 'pengumuman_kelompok' refused" in (row.last_error or "")
-    assert "132001" in (row.last_error or "")
+    await eventually(lambda: row(database, "b:tpl").status == "failed")
+    refused = row(database, "b:tpl").last_error or ""
+    assert "template 'pengumuman_kelompok' refused" in refused and "132001" in refused
 
 
 async def test_the_transport_maps_graph_errors(app: App, graph: FakeGraphApi) -> None:
