@@ -154,8 +154,7 @@ class TelegramChannel:
 
     async def start(self) -> None:
         await self.application.initialize()
-        default = self._commands("kpm")
-        await self.application.bot.set_my_commands(default)
+        await self._set_commands("kpm", None)
         await self.application.start()
         if self.settings.webhook_url:
             await self.application.bot.set_webhook(
@@ -210,7 +209,10 @@ class TelegramChannel:
         query = update.callback_query
         if query is None:
             return
-        await query.answer()
+        try:
+            await query.answer()  # stops the button's spinner; the answer itself follows as a message
+        except TelegramError as error:
+            log.warning("Telegram: could not answer a button press: %s", error)
         data = query.data or ""
         payload = await asyncio.to_thread(self._full_payload, data)
         chat_id = query.message.chat.id if query.message is not None else query.from_user.id
@@ -273,8 +275,17 @@ class TelegramChannel:
         role = await asyncio.to_thread(self._role, str(chat_id))
         if self._menus.get(chat_id, "kpm") == role:
             return  # everyone starts with the default (kpm) menu
-        await self.application.bot.set_my_commands(self._commands(role), scope=BotCommandScopeChat(chat_id))
-        self._menus[chat_id] = role
+        if await self._set_commands(role, chat_id):
+            self._menus[chat_id] = role
+
+    async def _set_commands(self, role: str, chat_id: int | None) -> bool:
+        """The "/" menu for a role, in one chat or (chat_id None) for everyone; a failure only costs the menu."""
+        scope = BotCommandScopeChat(chat_id) if chat_id is not None else None
+        try:
+            return bool(await self.application.bot.set_my_commands(self._commands(role), scope=scope))
+        except TelegramError as error:
+            log.warning("Telegram: could not set the commands menu for %s: %s", role, error)
+            return False
 
     def _role(self, external_id: str) -> str:
         with self.db.session() as session:
