@@ -182,7 +182,9 @@ class TelegramChannel:
         try:
             data = json.loads(await request.read())
             update = Update.de_json(data, self.application.bot)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return web.Response(status=400, text="not a Telegram update")
+        if update is None:
             return web.Response(status=400, text="not a Telegram update")
         await self.application.process_update(update)
         return web.Response(text="ok")
