@@ -128,13 +128,17 @@ class OutboxSender:
             return [(r.id, r.recipient, {"kind": r.kind, **r.body}) for r in rows], blocked
 
     async def drain(self) -> int:
-        """One pass over the due rows; returns how many were attempted."""
+        """One pass over the due rows, one message per chat; returns how many rows were due."""
         rows, blocked = await asyncio.to_thread(self._due)
         tasks = []
+        chats: set[str] = set()
         for message_id, recipient, body in rows:
             if recipient in blocked:
                 await asyncio.to_thread(self._in_session, outbox.skip_unreachable, message_id)
                 continue
+            if recipient in chats:
+                continue  # the next pass: waiting here for the chat's turn would hold a sending slot idle
+            chats.add(recipient)
             await self._slots.acquire()
             tasks.append(asyncio.create_task(self._send_one(message_id, recipient, body)))
         await asyncio.gather(*tasks)
