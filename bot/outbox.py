@@ -113,9 +113,17 @@ class OutboxSender:
             )
         while not stop.is_set():
             self._wake.clear()
-            if await self.drain() == 0:
+            try:
+                drained = await self.drain()
+            except Exception:  # the database away for a moment must not stop the sending for good
+                log.exception("%s outbox: a pass failed; trying again shortly", self.channel)
+                drained = 0
+                idle_now = max(idle, 5.0)
+            else:
+                idle_now = idle
+            if drained == 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(_first_of(stop, self._wake), idle)
+                    await asyncio.wait_for(_first_of(stop, self._wake), idle_now)
 
     def _recover(self) -> int:
         with self.db.session() as db:

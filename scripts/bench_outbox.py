@@ -123,7 +123,9 @@ async def bench(messages: int, chats: int, kill_at: float, kill_mode: str, datab
         print(f"including the kill and restart ({down:.1f} s without a sender): {len(server.sent) / wall:.1f} msg/s "
               f"= {100 * len(server.sent) / wall / LIMIT:.0f}% of the limit over {wall:.1f} s")  # fmt: skip
     db.dispose()
-    return 0 if lost == 0 and duplicated == 0 else 1
+    # A loss is a bug; so is a repeat that was not in flight at the kill. A repeat of an in-flight row is the
+    # at-least-once window this prints figures about (README, "the outbox").
+    return 0 if lost == 0 and duplicated <= in_flight else 1
 
 
 def main() -> int:
