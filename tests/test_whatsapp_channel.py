@@ -289,3 +289,14 @@ def test_options_render_within_whatsapp_limits(content: Content) -> None:
 
     [numbered] = render("Pilih:", [("Sama", "/x"), ("Sama", "/x")], strings, same)  # ids must be unique
     assert numbered["type"] == "text" and "1. Sama\n2. Sama" in numbered["text"]["body"]
+
+
+async def test_hapus_data_also_erases_the_kept_webhook_messages(
+    app: App, graph: FakeGraphApi, database: Database, content: Content
+) -> None:
+    for n, said in enumerate(["/help", "HAPUS DATA", "ya"]):  # answered in order, one person's after the other
+        assert await app.post(fake_graph.text(IBU, f"wamid.E{n}", said)) == 200
+    await graph.wait_for(lambda: content.strings.erase_done in bodies(graph.to(IBU)))
+    with database.session() as db:
+        assert db.scalar(select(func.count()).select_from(InboxMessage).where(InboxMessage.sender == IBU)) == 0
+        assert db.scalar(select(func.count()).select_from(ChannelIdentity)) == 0
