@@ -43,10 +43,17 @@ test: install train ## lint, type-check and run every test (SQLite, PostgreSQL, 
 eval: install ## cross-validate the NLU: per-intent precision/recall/F1, worst confusions
 	$(VENV)/bin/sahabat nlu eval
 
-bench: install train ## NLU, reminder (100,000 scheduled) and broadcast (10,000 at 30 msg/s, kill -9) benchmarks
+bench: bench-nlu bench-send bench-groups ## every benchmark below, in one run
+
+bench-nlu: install train ## NLU benchmark: training/load time, parse latency, accuracy vs baselines
 	$(VENV)/bin/python scripts/bench_nlu.py
+
+bench-groups: $(VENV)/.installed ## reminders (100,000 scheduled) and a broadcast (10,000 at 30 msg/s, kill -9)
 	$(VENV)/bin/python scripts/bench_reminders.py
 	$(VENV)/bin/python scripts/bench_broadcast.py
+
+bench-send: $(VENV)/.installed ## outbox: 5,000 messages into a server enforcing 30 msg/s, kill -9 midway; rate, lost, repeated
+	$(VENV)/bin/python scripts/bench_outbox.py
 
 content-check: install ## validate content/ and list entries due for re-checking
 	$(VENV)/bin/sahabat content check
@@ -54,4 +61,4 @@ content-check: install ## validate content/ and list entries due for re-checking
 clean: ## remove trained models and local data (keeps the environments)
 	rm -rf models var results .rasa
 
-.PHONY: help install train run chat test eval bench content-check clean
+.PHONY: help install train run chat test eval bench bench-nlu bench-send bench-groups content-check clean

@@ -6,14 +6,19 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from aiohttp import web
 
-from bot.channels import rest
+from bot.channels import rest, telegram
+from bot.channels.telegram import TelegramChannel, TelegramTransport, outbox_bot
+from bot.channels.whatsapp import WhatsAppChannel
+from bot.channels.whatsapp_api import GraphClient, WhatsAppTransport, sending_limits
 from bot.dialogue import Router
+from bot.outbox import Limits, OutboxSender, Transport
 from bot.settings import Settings
 from content.loader import Content, load_content
 from nlu.client import NluClient
@@ -80,32 +85,111 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok" if ready else "nlu unavailable"}, status=200 if ready else 503)
 
 
-def web_app(app_services: Services) -> web.Application:
+class ChatChannel(Protocol):
+    """A platform channel: its webhook routes on the app's web server, its lifecycle, its outbox transport."""
+
+    @property
+    def transport(self) -> Transport: ...
+
+    @property
+    def limits(self) -> Limits: ...
+
+    def add_routes(self, app: web.Application) -> None: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def chat_channels(app_services: Services) -> list[ChatChannel]:
+    """The platform channels the settings enable: Telegram (TELEGRAM_BOT_TOKEN), WhatsApp (WHATSAPP_*)."""
+    settings, found = app_services.settings, list[ChatChannel]()
+    if settings.telegram:
+        found.append(TelegramChannel(settings.telegram, app_services.router, app_services.db, app_services.content))
+    if settings.whatsapp:
+        found.append(WhatsAppChannel(settings.whatsapp, app_services.router, app_services.db, app_services.content))
+    return found
+
+
+def web_app(app_services: Services, channels: Sequence[ChatChannel] = ()) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[NLU_KEY] = app_services.nlu
     app.router.add_get("/health", health)
     rest.add_routes(app, app_services.router)
+    for channel in channels:  # POST /webhooks/whatsapp; the Telegram webhook path in webhook mode
+        channel.add_routes(app)
     return app
 
 
-async def serve(app_services: Services) -> None:
-    """Serve every configured channel and run the scheduler (if this process leads) until SIGINT/SIGTERM."""
-    scheduler = app_services.scheduler
-    if scheduler is not None:
-        leading = await asyncio.to_thread(scheduler.start)
-        log.info("scheduler: %s", "running here" if leading else "another process leads; standing by")
-    runner = web.AppRunner(web_app(app_services), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", app_services.settings.rest_port)
-    await site.start()
-    log.info("REST channel on http://127.0.0.1:%d/webhooks/rest/webhook", app_services.settings.rest_port)
+def outbox_senders(app_services: Services, channels: Sequence[ChatChannel]) -> list[OutboxSender]:
+    """One sender per channel; a WhatsApp reply wakes its sender at once instead of at the next idle tick."""
+    senders = []
+    for channel in channels:
+        sender = OutboxSender(app_services.db, channel.transport, channel.limits)
+        if isinstance(channel, WhatsAppChannel):
+            channel.on_replies = sender.wake
+        senders.append(sender)
+    return senders
+
+
+def stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def serve(app_services: Services) -> None:
+    """Serve every configured channel, drain their outboxes and run the scheduler (if this process leads) until
+    SIGINT/SIGTERM."""
+    scheduler = app_services.scheduler
+    if scheduler is not None:
+        leading = await asyncio.to_thread(scheduler.start)
+        log.info("scheduler: %s", "running here" if leading else "another process leads; standing by")
+    channels = chat_channels(app_services)
+    senders = outbox_senders(app_services, channels)
+    runner = web.AppRunner(web_app(app_services, channels), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", app_services.settings.rest_port)
+    await site.start()
+    log.info("REST channel on http://127.0.0.1:%d/webhooks/rest/webhook", app_services.settings.rest_port)
+    stop = stop_on_signals()
+    started: list[ChatChannel] = []
+    tasks: list[asyncio.Task[None]] = []
     try:
+        for channel in channels:
+            await channel.start()
+            started.append(channel)
+        tasks = [asyncio.create_task(sender.run(stop)) for sender in senders]
         await stop.wait()
     finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for channel in reversed(started):
+            await channel.stop()
         await runner.cleanup()
         if scheduler is not None:
             await asyncio.to_thread(scheduler.stop)
+
+
+async def send_outbox(settings: Settings, db: Database, content: Content, stop: asyncio.Event) -> None:
+    """Only the outbox senders, without answering anyone (`sahabat outbox send`): for a sender process of its own.
+    Do not also run `sahabat run` on the same database, or the two would share the platform's limit."""
+    senders: list[OutboxSender] = []
+    closers = []
+    if settings.telegram:
+        bot = outbox_bot(settings.telegram)
+        await bot.initialize()
+        closers.append(bot.shutdown)
+        senders.append(OutboxSender(db, TelegramTransport(bot, db), telegram.LIMITS))
+    if settings.whatsapp:
+        client = GraphClient(settings.whatsapp)
+        closers.append(client.close)
+        transport = WhatsAppTransport(settings.whatsapp, client, db, content.strings)
+        senders.append(OutboxSender(db, transport, sending_limits(settings.whatsapp.rate)))
+    try:
+        await asyncio.gather(*(sender.run(stop) for sender in senders))
+    finally:
+        for close in closers:
+            await close()

@@ -16,11 +16,30 @@ from bot.settings import Settings
 from content.loader import ContentError, load_content
 from nlu.client import NluClient
 from nlu.rasa_env import RasaEnvironment
+from store.db import Database
 
 
 def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
     with app.services(settings) as services:
         asyncio.run(app.serve(services))
+    return 0
+
+
+def cmd_outbox_send(settings: Settings, _: argparse.Namespace) -> int:
+    if not (settings.telegram or settings.whatsapp):
+        print("no channel configured: set TELEGRAM_BOT_TOKEN and/or the WHATSAPP_* variables", file=sys.stderr)
+        return 1
+    content = load_content()
+    db = Database(settings.database_url)
+    db.migrate()
+
+    async def send() -> None:
+        await app.send_outbox(settings, db, content, app.stop_on_signals())
+
+    try:
+        asyncio.run(send())
+    finally:
+        db.dispose()
     return 0
 
 
@@ -79,7 +98,6 @@ def cmd_content_check(_: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_admin_import(settings: Settings, args: argparse.Namespace) -> int:
-    from store.db import Database
     from store.directory import DirectoryImportError, import_files
 
     db = Database(settings.database_url)
@@ -170,6 +188,11 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--config", type=Path)
     evaluate.add_argument("--folds", type=int, default=5)
     evaluate.set_defaults(func=cmd_nlu_eval)
+
+    sending = commands.add_parser("outbox", help="the outbox").add_subparsers(dest="outbox", required=True)
+    sending.add_parser("send", help="only drain the outbox of each configured channel").set_defaults(
+        func=cmd_outbox_send
+    )
 
     content = commands.add_parser("content", help="content tools").add_subparsers(dest="content", required=True)
     check = content.add_parser("check", help="validate content/ and list entries to re-check")

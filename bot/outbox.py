@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -42,8 +43,18 @@ class Transport(Protocol):
     channel: str
 
     async def deliver(self, recipient: str, body: dict[str, Any]) -> str:
-        """Sends one message; returns the platform's message id or raises SendFailure."""
+        """Sends one message; returns the platform's message id or raises SendFailure. `body` is the row's body
+        with the row's `kind` added (reply, reminder, broadcast, …) unless the body names one itself."""
         ...
+
+
+async def _first_of(*events: asyncio.Event) -> None:
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 class TokenBucket:
@@ -86,7 +97,13 @@ class OutboxSender:
         self.channel = transport.channel
         self.bucket = TokenBucket(limits.per_second)
         self._next_in_chat: dict[str, float] = {}
+        self._chat_locks: dict[str, asyncio.Lock] = {}
         self._slots = asyncio.Semaphore(limits.concurrency)
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """New rows are waiting (e.g. replies to a webhook): look now rather than at the next idle tick."""
+        self._wake.set()
 
     async def run(self, stop: asyncio.Event, idle: float = 0.5) -> None:
         recovered = await asyncio.to_thread(self._recover)
@@ -95,9 +112,18 @@ class OutboxSender:
                 "%s outbox: %d message(s) were in flight at the last stop; sending them again", self.channel, recovered
             )
         while not stop.is_set():
-            if await self.drain() == 0:
+            self._wake.clear()
+            try:
+                drained = await self.drain()
+            except Exception:  # the database away for a moment must not stop the sending for good
+                log.exception("%s outbox: a pass failed; trying again shortly", self.channel)
+                drained = 0
+                idle_now = max(idle, 5.0)
+            else:
+                idle_now = idle
+            if drained == 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), idle)
+                    await asyncio.wait_for(_first_of(stop, self._wake), idle_now)
 
     def _recover(self) -> int:
         with self.db.session() as db:
@@ -107,19 +133,24 @@ class OutboxSender:
         with self.db.session() as db:
             rows = outbox.due(db, self.channel, datetime.now(UTC), self.limits.batch)
             blocked = outbox.unreachable(db, self.channel, [r.recipient for r in rows])
-            return [(r.id, r.recipient, dict(r.body)) for r in rows], blocked
+            return [(r.id, r.recipient, {"kind": r.kind, **r.body}) for r in rows], blocked
 
     async def drain(self) -> int:
-        """One pass over the due rows; returns how many were attempted."""
+        """One pass over the due rows, one message per chat; returns how many rows were due."""
         rows, blocked = await asyncio.to_thread(self._due)
         tasks = []
+        chats: set[str] = set()
         for message_id, recipient, body in rows:
             if recipient in blocked:
                 await asyncio.to_thread(self._in_session, outbox.skip_unreachable, message_id)
                 continue
+            if recipient in chats:
+                continue  # the next pass: waiting here for the chat's turn would hold a sending slot idle
+            chats.add(recipient)
             await self._slots.acquire()
             tasks.append(asyncio.create_task(self._send_one(message_id, recipient, body)))
         await asyncio.gather(*tasks)
+        self._forget_quiet_chats()
         return len(rows)
 
     def _in_session(self, operation: Any, *args: Any) -> Any:
@@ -128,31 +159,45 @@ class OutboxSender:
 
     async def _send_one(self, message_id: int, recipient: str, body: dict[str, Any]) -> None:
         try:
-            await self._wait_for_chat(recipient)
-            await self.bucket.acquire()
-            if not await asyncio.to_thread(self._in_session, outbox.claim, message_id, datetime.now(UTC)):
-                return
-            try:
-                platform_id = await self.transport.deliver(recipient, body)
-            except SendFailure as failure:
-                await asyncio.to_thread(self._failed, message_id, failure)
-                return
-            except Exception as error:  # a bug or an unexpected transport error must not kill the sender
-                log.exception("%s outbox: message %d", self.channel, message_id)
-                await asyncio.to_thread(self._failed, message_id, SendFailure("retry", repr(error)))
-                return
-            await asyncio.to_thread(self._in_session, outbox.mark_sent, message_id, platform_id, datetime.now(UTC))
+            async with self._turn_in_chat(recipient):
+                await self.bucket.acquire()
+                if not await asyncio.to_thread(self._in_session, outbox.claim, message_id, datetime.now(UTC)):
+                    return
+                try:
+                    platform_id = await self.transport.deliver(recipient, body)
+                except SendFailure as failure:
+                    await asyncio.to_thread(self._failed, message_id, failure)
+                    return
+                except Exception as error:  # a bug or an unexpected transport error must not kill the sender
+                    log.exception("%s outbox: message %d", self.channel, message_id)
+                    await asyncio.to_thread(self._failed, message_id, SendFailure("retry", repr(error)))
+                    return
+                await asyncio.to_thread(self._in_session, outbox.mark_sent, message_id, platform_id, datetime.now(UTC))
         finally:
             self._slots.release()
 
-    async def _wait_for_chat(self, recipient: str) -> None:
-        if not self.limits.per_chat_interval:
-            return
+    @contextlib.asynccontextmanager
+    async def _turn_in_chat(self, recipient: str) -> AsyncIterator[None]:
+        """One message at a time per chat, so a person reads them in order, the next no sooner than the interval
+        after the last one was sent (measured from when it was sent, not when it was scheduled: a slow claim must
+        not bunch two together)."""
+        lock = self._chat_locks.setdefault(recipient, asyncio.Lock())
+        async with lock:
+            wait = self._next_in_chat.get(recipient, 0.0) - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                yield
+            finally:
+                self._next_in_chat[recipient] = time.monotonic() + self.limits.per_chat_interval
+
+    def _forget_quiet_chats(self) -> None:
         now = time.monotonic()
-        ready = self._next_in_chat.get(recipient, now)
-        self._next_in_chat[recipient] = max(ready, now) + self.limits.per_chat_interval
-        if ready > now:
-            await asyncio.sleep(ready - now)
+        for recipient, ready in list(self._next_in_chat.items()):
+            lock = self._chat_locks.get(recipient)
+            if ready <= now and (lock is None or not lock.locked()):
+                del self._next_in_chat[recipient]
+                self._chat_locks.pop(recipient, None)
 
     def _failed(self, message_id: int, failure: SendFailure) -> None:
         with self.db.session() as db:

@@ -4,11 +4,37 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class SettingsError(ValueError):
+    """A configuration that cannot work (e.g. a Telegram webhook without its secret)."""
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str
+    # python-telegram-bot's base_url: the token is appended ("http://127.0.0.1:8081/bot" → ".../bot<token>/getMe").
+    api_base_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class WhatsAppSettings:
+    token: str
+    phone_number_id: str
+    app_secret: str
+    verify_token: str
+    api_base_url: str = "https://graph.facebook.com/v21.0"
+    rate: float = 80.0
+    # Approved message templates for messages outside the 24-hour customer-service window, by outbox kind.
+    templates: dict[str, str] = field(default_factory=dict)
+    template_language: str = "id"
 
 
 @dataclass(frozen=True)
@@ -20,6 +46,8 @@ class Settings:
     nlu_config: Path = PROJECT_ROOT / "config.yml"
     # When members are reminded before a meeting: the day before and two hours before.
     reminder_offsets: tuple[timedelta, ...] = (timedelta(days=1), timedelta(hours=2))
+    telegram: TelegramSettings | None = None
+    whatsapp: WhatsAppSettings | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -31,6 +59,8 @@ class Settings:
             rest_port=int(env.get("SAHABAT_REST_PORT") or defaults.rest_port),
             rasa_venv=Path(env.get("SAHABAT_RASA_VENV") or defaults.rasa_venv),
             reminder_offsets=parse_offsets(env.get("SAHABAT_REMINDER_OFFSETS") or "") or defaults.reminder_offsets,
+            telegram=_telegram(env),
+            whatsapp=_whatsapp(env),
         )
 
 
@@ -47,3 +77,44 @@ def parse_offsets(raw: str) -> tuple[timedelta, ...]:
             raise ValueError(f"SAHABAT_REMINDER_OFFSETS: {part!r} is not like 24h, 2h, 1d or 30m")
         offsets.append(timedelta(**{_UNITS[match[2]]: int(match[1])}))
     return tuple(sorted(offsets, reverse=True))
+
+
+def _telegram(env: dict[str, str]) -> TelegramSettings | None:
+    token = env.get("TELEGRAM_BOT_TOKEN")
+    if not token:
+        return None
+    webhook_url, secret = env.get("TELEGRAM_WEBHOOK_URL") or None, env.get("TELEGRAM_WEBHOOK_SECRET") or None
+    if webhook_url and not secret:
+        # Without the secret anyone who finds the URL could post updates in a person's name.
+        raise SettingsError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET")
+    return TelegramSettings(token, env.get("TELEGRAM_API_BASE_URL") or None, webhook_url, secret)
+
+
+WHATSAPP_REQUIRED = ("WHATSAPP_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN")
+# Outbox kind → the environment variable naming its template.
+WHATSAPP_TEMPLATE_VARIABLES = {
+    "reminder": "WHATSAPP_TEMPLATE_REMINDER",
+    "broadcast": "WHATSAPP_TEMPLATE_NOTICE",
+    "escalation": "WHATSAPP_TEMPLATE_NOTICE",
+    "complaint": "WHATSAPP_TEMPLATE_NOTICE",
+}
+
+
+def _whatsapp(env: dict[str, str]) -> WhatsAppSettings | None:
+    present = [name for name in WHATSAPP_REQUIRED if env.get(name)]
+    if not present:
+        return None
+    if len(present) < len(WHATSAPP_REQUIRED):
+        missing = sorted(set(WHATSAPP_REQUIRED) - set(present))
+        raise SettingsError(f"WhatsApp is half configured: {', '.join(missing)} missing")
+    templates = {kind: env[name] for kind, name in WHATSAPP_TEMPLATE_VARIABLES.items() if env.get(name)}
+    return WhatsAppSettings(
+        token=env["WHATSAPP_TOKEN"],
+        phone_number_id=env["WHATSAPP_PHONE_NUMBER_ID"],
+        app_secret=env["WHATSAPP_APP_SECRET"],
+        verify_token=env["WHATSAPP_VERIFY_TOKEN"],
+        api_base_url=(env.get("WHATSAPP_API_BASE_URL") or WhatsAppSettings.api_base_url).rstrip("/"),
+        rate=float(env.get("WHATSAPP_RATE") or WhatsAppSettings.rate),
+        templates=templates,
+        template_language=env.get("WHATSAPP_TEMPLATE_LANGUAGE") or "id",
+    )

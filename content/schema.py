@@ -33,6 +33,14 @@ class MenuItem(Strict):
     payload: str = Field(pattern=r"^/[a-z_]+(\{.*\})?$")
 
 
+class BotCommand(Strict):
+    """A Telegram commands-menu entry: /command, its description, and the payload it sends to the dialogue."""
+
+    command: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
+    description: Annotated[str, StringConstraints(min_length=3, max_length=256)]
+    payload: str = Field(pattern=r"^/[a-z_]+(\{.*\})?$")
+
+
 class Texts(Strict):
     """A group of UI strings. A missing or misspelt key fails the load, and so does a placeholder the code does
     not fill (each class lists what each of its strings may use)."""
@@ -304,6 +312,15 @@ class Strings(Texts):
     # WhatsApp list messages: the button that opens the list, and the list's section title.
     options_button: Label
     more_options: Label
+    # Telegram's commands menu per role (kpm, ketua, pendamping, koordinator, admin); kpm is the default.
+    telegram_commands: dict[str, tuple[BotCommand, ...]]
+
+    @field_validator("telegram_commands")
+    @classmethod
+    def _kpm_menu_exists(cls, menus: dict[str, tuple[BotCommand, ...]]) -> dict[str, tuple[BotCommand, ...]]:
+        if "kpm" not in menus:
+            raise ValueError("telegram_commands needs a `kpm` menu: it is everyone's default")
+        return menus
 
 
 class Sourced(Strict):

@@ -330,3 +330,33 @@ class Broadcast(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class InboxMessage(Base):
+    """A webhook message accepted but not yet answered (WhatsApp): stored before the platform gets its 200, so a
+    crash cannot lose it, and unique per platform id, so a retried webhook is stored once. The raw payload is
+    cleared once the message is answered; the row stays for deduplication."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "message_id"),
+        Index("ix_inbox_pending", "channel", "processed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str] = mapped_column(String(128))
+    sender: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None]
+
+
+class PayloadKey(Base):
+    """A button payload too long for the platform (Telegram callback data: 64 bytes) sent as a short key."""
+
+    __tablename__ = "payload_keys"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from store.models import ChannelIdentity, OutboxMessage
@@ -58,7 +58,9 @@ def due(db: Session, channel: str, now: datetime, limit: int) -> list[OutboxMess
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.channel == channel, OutboxMessage.status == "pending", OutboxMessage.not_before <= now)
-        .order_by(OutboxMessage.id)
+        # Replies to someone waiting first, then the rest in the order it was queued (a big broadcast must not
+        # hold up an answer).
+        .order_by(case((OutboxMessage.kind == "reply", 0), else_=1), OutboxMessage.id)
         .limit(limit)
     )
     return list(db.scalars(query))

@@ -9,6 +9,7 @@ from store.directory import normalize_phone
 from store.models import (
     ChannelIdentity,
     ConversationState,
+    InboxMessage,
     LessonProgress,
     MeetingReply,
     Person,
@@ -58,6 +59,13 @@ def state_of(db: Session, person: Person) -> ConversationState:
 def erase(db: Session, person: Person) -> bool:
     """Delete what the assistant keeps about a person's chats. Returns True if the person record itself was
     kept because it belongs to the programme's directory (imported from the facilitators' spreadsheets)."""
+    # Webhook messages kept for deduplication carry the sender's number. (Read with a query: loading
+    # person.identities here would leave stale objects once the identities are deleted below.)
+    identities = db.execute(
+        select(ChannelIdentity.channel, ChannelIdentity.external_id).where(ChannelIdentity.person_id == person.id)
+    ).tuples()
+    for channel, external_id in list(identities):
+        db.execute(delete(InboxMessage).where(InboxMessage.channel == channel, InboxMessage.sender == external_id))
     for model in (Turn, ConversationState, LessonProgress, PracticeEntry, MeetingReply, ChannelIdentity):
         db.execute(delete(model).where(model.person_id == person.id))
     if person.in_directory:

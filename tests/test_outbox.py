@@ -154,3 +154,32 @@ def outbox_now():  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
+
+
+class SlowTransport(RecordingTransport):
+    """Each delivery takes a different time: concurrent slots would finish out of order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.delays = itertools.cycle([0.05, 0.0, 0.03, 0.01])
+
+    async def deliver(self, recipient: str, body: dict[str, Any]) -> str:
+        await asyncio.sleep(next(self.delays))
+        return await super().deliver(recipient, body)
+
+
+async def test_one_person_reads_her_messages_in_order(database: Database) -> None:
+    fill(database, 8, recipients=1)
+    transport = SlowTransport()
+    await drain_all(OutboxSender(database, transport, Limits(per_second=200, concurrency=4)), database)
+    assert [text for _, _, text in transport.delivered] == [f"pesan {i}" for i in range(8)]
+
+
+async def test_a_reply_goes_before_a_waiting_broadcast(database: Database) -> None:
+    fill(database, 5)
+    with database.session() as db:
+        outbox.enqueue(db, channel="telegram", recipient="2000", body={"text": "jawaban"}, kind="reply",
+                       dedup_key="reply:telegram:m1:0")  # fmt: skip
+    transport = RecordingTransport()
+    await OutboxSender(database, transport, Limits(per_second=200, batch=1)).drain()
+    assert [text for _, _, text in transport.delivered] == ["jawaban"]
