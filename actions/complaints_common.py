@@ -90,9 +90,7 @@ def route(db: Session, content: Content, reporter: Person, category: Category, t
     return Routing(level, assignee, list(watchers.values()), [p for p in hidden_people if p.id in hidden])
 
 
-def tell_reporter(
-    db: Session, complaint: Complaint, text: str, key: str, options: tuple[Option, ...] = ()
-) -> bool:
+def tell_reporter(db: Session, complaint: Complaint, text: str, key: str, options: tuple[Option, ...] = ()) -> bool:
     return complaints.notify(db, complaint.reporter, text, key, [(o.title, o.payload) for o in options])
 
 

@@ -12,7 +12,7 @@ from typing import Protocol
 from sqlalchemy.exc import IntegrityError
 
 from actions.registry import ACTIONS, COMMANDS, FORMS, TEXT_COMMANDS
-from actions.replies import Reply, Request, menu_options
+from actions.replies import Option, Reply, Request, menu_options
 from content.loader import Content
 from nlu.client import FALLBACK_INTENT, NluUnavailable, Parse
 from store import people
@@ -79,25 +79,50 @@ class Router:
     def handle(self, inbound: Inbound) -> list[Reply]:
         try:
             return self._handle(inbound)
-        except IntegrityError:
-            if inbound.message_id is not None and self._already_processed(inbound):
-                return []
+        except IntegrityError:  # the same message handled at the same moment by another worker
+            earlier = self._earlier_answer(inbound)
+            if earlier is not None:
+                return earlier
             raise
         except Exception:
             log.exception("failed to handle a %s message from %s", inbound.channel, _masked(inbound.sender))
             return [Reply(self.content.strings.internal_error)]
 
-    def _already_processed(self, inbound: Inbound) -> bool:
+    def _earlier_answer(self, inbound: Inbound) -> list[Reply] | None:
+        """The answer already given to this platform message, or None if it is new."""
+        if inbound.message_id is None:
+            return None
         with self.db.session() as db:
-            return db.get(ProcessedMessage, (inbound.channel, inbound.message_id)) is not None
+            seen = db.get(ProcessedMessage, (inbound.channel, inbound.message_id))
+            if seen is None:
+                return None
+            return [
+                Reply(text, tuple(Option(title, payload) for title, payload in options))
+                for text, options in seen.replies
+            ]
+
+    def delivered(self, inbound: Inbound) -> None:
+        """The channel has put the answer in front of the person: a later retry of the message gets nothing."""
+        if inbound.message_id is None:
+            return
+        with self.db.session() as db:
+            seen = db.get(ProcessedMessage, (inbound.channel, inbound.message_id))
+            if seen is not None:
+                seen.replies = []
 
     def _handle(self, inbound: Inbound) -> list[Reply]:
-        if inbound.message_id is not None and self._already_processed(inbound):
-            log.info("dropping a retried %s message %s", inbound.channel, inbound.message_id)
-            return []
+        earlier = self._earlier_answer(inbound)
+        if earlier is not None:
+            # Acted on once already; the platform retried because our answer may not have reached the person.
+            log.info(
+                "answering a retried %s message %s again, without acting on it", inbound.channel, inbound.message_id
+            )
+            return earlier
         with self.db.session() as db:
+            seen = None
             if inbound.message_id is not None:
-                db.add(ProcessedMessage(channel=inbound.channel, message_id=inbound.message_id))
+                seen = ProcessedMessage(channel=inbound.channel, message_id=inbound.message_id)
+                db.add(seen)
                 db.flush()
             person, _ = people.find_or_create(db, inbound.channel, inbound.sender)
             state = people.state_of(db, person)
@@ -105,11 +130,13 @@ class Router:
             request = Request(db, person, state, self.content, text, "", now=self.clock())
             replies, understood = self._reply(request)
             request.text = text
-            if request.erased:
-                return replies
-            if person.privacy_notice_at is None:
+            if not request.erased and person.privacy_notice_at is None:
                 person.privacy_notice_at = request.now
                 replies = [Reply(self.content.strings.privacy_notice), *replies]
+            if seen is not None:
+                seen.replies = [[r.text, [[o.title, o.payload] for o in r.options]] for r in replies]
+            if request.erased:
+                return replies
             menus = [reply.options for reply in replies if reply.options]
             if menus:  # a reply without options leaves the last menu sent in force
                 state.menu = [option.payload for option in menus[-1]]

@@ -136,13 +136,16 @@ class Turn(Base):
 
 
 class ProcessedMessage(Base):
-    """Platform message ids already handled: webhooks are retried, a message is answered once."""
+    """Platform message ids already handled: webhooks are retried, a message is acted on once. Its answer is kept,
+    so a retry after a crash between acting and answering gets the same answer instead of silence."""
 
     __tablename__ = "processed_messages"
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     message_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # [[text, [[title, payload], ...]], ...]
+    replies: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class LessonProgress(Base):

@@ -133,3 +133,24 @@ def record_delivery(db: Session, platform_id: str, delivery: str, error: str | N
     if error:
         row.last_error = error[:300]
     return True
+
+
+def hand_over(db: Session, channel: str, recipient: str, now: datetime) -> list[dict[str, Any]]:
+    """The messages waiting for someone on a channel the assistant cannot push to (REST): they go out in the answer
+    to that person's next message, oldest first, and count as sent from then on."""
+    rows = list(
+        db.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.recipient == recipient,
+                OutboxMessage.status == "pending",
+                OutboxMessage.not_before <= now,
+            )
+            .order_by(OutboxMessage.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for row in rows:
+        row.status, row.sent_at, row.attempts = "sent", now, row.attempts + 1
+    return [dict(row.body) for row in rows]

@@ -24,6 +24,7 @@ from nlu.client import NluClient
 from store.db import Database
 from store.models import Complaint, OutboxMessage
 from tests.complaint_world import NURHAYATI, RINA, Clock, NoNlu, build, file, payload, say
+from tests.dialog import shown
 
 ROOT = Path(__file__).resolve().parents[1]
 START = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
@@ -82,14 +83,16 @@ def test_killed_between_saving_and_answering_the_complaint_exists_once_and_can_b
     assert "ANSWERED" not in crashed.stdout
     assert count(database) == 1
 
-    # WhatsApp retries the webhook with the same message id: no second complaint.
-    assert router.handle(Inbound(*NURHAYATI, "kirim", message_id="wamid.KIRIM-1")) == []
+    # WhatsApp retries the webhook with the same message id: no second complaint, and the answer that never
+    # reached her (with her ticket) is given again.
+    retried = shown(router.handle(Inbound(*NURHAYATI, "kirim", message_id="wamid.KIRIM-1")))
     assert count(database) == 1
     with database.session() as db:
         ticket = db.scalar(select(Complaint.ticket))
         assert ticket is not None
         # The handler was told in the same transaction, so the crash lost nothing.
         assert db.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.recipient == RINA[1]))
+    assert ticket in retried
     listing = say(router, NURHAYATI, payload("complaint_status"))
     assert ticket in listing and "Tertelan ATM" in listing
     assert "Kartu KKS tertelan mesin ATM" in say(router, RINA, payload("complaint_open", ticket=ticket))

@@ -7,13 +7,16 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
 
 from bot.app import Services, web_app
 from bot.dialogue import Router
 from bot.settings import Settings
 from content.loader import Content
 from nlu.client import NluClient
+from store import outbox
 from store.db import Database
+from store.models import OutboxMessage
 
 
 @pytest.fixture
@@ -63,3 +66,25 @@ async def test_a_huge_body_is_refused_not_crashed(client: TestClient[object, obj
     body = io.BytesIO(b'{"sender":"x","message":"' + b"a" * 2_000_000 + b'"}')
     response = await client.post("/webhooks/rest/webhook", data=body)
     assert response.status in {400, 413}
+
+
+async def test_messages_started_for_a_rest_sender_come_with_their_next_answer(
+    client: TestClient[object, object], database: Database
+) -> None:
+    with database.session() as db:
+        outbox.enqueue(
+            db,
+            channel="rest",
+            recipient="ibu-tunggu",
+            body={"text": "Pengaduan ADU-TEST22 sudah diterima pendamping.", "options": [["Cek pengaduan", "/x"]]},
+            kind="complaint",
+            dedup_key="test:waiting",
+        )
+    ask = {"sender": "ibu-tunggu", "message": "/help"}
+    first = await (await client.post("/webhooks/rest/webhook", json=ask)).json()
+    assert "ADU-TEST22" in first[0]["text"] and first[0]["buttons"] == [{"title": "Cek pengaduan", "payload": "/x"}]
+    assert "Saya bisa membantu" in first[-1]["text"]
+    again = await (await client.post("/webhooks/rest/webhook", json=ask)).json()
+    assert all("ADU-TEST22" not in m["text"] for m in again)
+    with database.session() as db:
+        assert db.scalar(select(OutboxMessage.status).where(OutboxMessage.dedup_key == "test:waiting")) == "sent"

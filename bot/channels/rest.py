@@ -2,18 +2,23 @@
 
 POST /webhooks/rest/webhook {"sender": "...", "message": "..."} →
 [{"recipient_id": "...", "text": "...", "buttons": [{"title": "...", "payload": "..."}]}]
+
+Nothing can be pushed to a REST client, so messages the assistant starts for a REST sender (a complaint update, a
+handler's answer) wait in the outbox and come first in the answer to that sender's next message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
-from actions.replies import Reply
+from actions.replies import Option, Reply
 from bot.dialogue import Inbound, Router
+from store import outbox
 
 CHANNEL = "rest"
 MAX_BODY = 64 * 1024
@@ -50,8 +55,19 @@ async def webhook(request: web.Request) -> web.Response:
         return _bad_request('"message" must be a string')
     message_id = body.get("message_id")
     inbound = Inbound(CHANNEL, str(sender), message, str(message_id) if message_id is not None else None)
-    replies = await asyncio.to_thread(request.app[ROUTER_KEY].handle, inbound)
-    return web.json_response(render(str(sender), replies))
+    router = request.app[ROUTER_KEY]
+    replies = await asyncio.to_thread(router.handle, inbound)
+    waiting = await asyncio.to_thread(_waiting_for, router, str(sender))
+    return web.json_response(render(str(sender), waiting + replies))
+
+
+def _waiting_for(router: Router, sender: str) -> list[Reply]:
+    with router.db.session() as db:
+        bodies = outbox.hand_over(db, CHANNEL, sender, datetime.now(UTC))
+    return [
+        Reply(str(body["text"]), tuple(Option(str(title), str(payload)) for title, payload in body.get("options", [])))
+        for body in bodies
+    ]
 
 
 def add_routes(app: web.Application, router: Router) -> None:

@@ -276,6 +276,8 @@ class TelegramChannel:
         inbound = Inbound(CHANNEL, str(sender), text, f"{self.application.bot.id}:{update.update_id}")
         replies = await asyncio.to_thread(self.router.handle, inbound)
         await self._send(chat_id, replies)
+        # Sent: a retry of this update (a webhook answer that got lost) now gets nothing rather than a repeat.
+        await asyncio.to_thread(self.router.delivered, inbound)
         if chat_id == sender:  # a private chat: its commands menu follows the person's role
             await self._update_menu(chat_id)
 
