@@ -8,6 +8,8 @@ import datetime as dt
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot import app, logs
@@ -17,6 +19,17 @@ from content.loader import ContentError, load_content
 from nlu.client import NluClient
 from nlu.rasa_env import RasaEnvironment
 from store.db import Database
+
+
+@contextmanager
+def migrated_database(settings: Settings) -> Iterator[Database]:
+    """The configured database, brought to the newest schema, closed when the command is done."""
+    db = Database(settings.database_url)
+    db.migrate()
+    try:
+        yield db
+    finally:
+        db.dispose()
 
 
 def cmd_run(settings: Settings, _: argparse.Namespace) -> int:
@@ -30,16 +43,12 @@ def cmd_outbox_send(settings: Settings, _: argparse.Namespace) -> int:
         print("no channel configured: set TELEGRAM_BOT_TOKEN and/or the WHATSAPP_* variables", file=sys.stderr)
         return 1
     content = load_content()
-    db = Database(settings.database_url)
-    db.migrate()
+    with migrated_database(settings) as db:
 
-    async def send() -> None:
-        await app.send_outbox(settings, db, content, app.stop_on_signals())
+        async def send() -> None:
+            await app.send_outbox(settings, db, content, app.stop_on_signals())
 
-    try:
         asyncio.run(send())
-    finally:
-        db.dispose()
     return 0
 
 
@@ -100,71 +109,50 @@ def cmd_content_check(_: Settings, args: argparse.Namespace) -> int:
 def cmd_admin_import(settings: Settings, args: argparse.Namespace) -> int:
     from store.directory import DirectoryImportError, import_files
 
-    db = Database(settings.database_url)
-    db.migrate()
-    try:
-        with db.session() as session:
-            summary = import_files(session, [Path(p) for p in args.files])
-    except DirectoryImportError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        return 1
-    finally:
-        db.dispose()
+    with migrated_database(settings) as db:
+        try:
+            with db.session() as session:
+                summary = import_files(session, [Path(p) for p in args.files])
+        except DirectoryImportError as error:
+            for problem in error.problems:
+                print(problem, file=sys.stderr)
+            return 1
     print(summary)
     return 0
 
 
 def cmd_complaints_export(settings: Settings, args: argparse.Namespace) -> int:
     from store.complaints_export import export_csv
-    from store.db import Database
 
-    db = Database(settings.database_url)
-    db.migrate()
-    try:
-        with db.session() as session:
-            if args.output:
-                with open(args.output, "w", newline="", encoding="utf-8") as out:
-                    export_csv(session, out)
-            else:
-                export_csv(session, sys.stdout)
-    finally:
-        db.dispose()
+    with migrated_database(settings) as db, db.session() as session:
+        if args.output:
+            with open(args.output, "w", newline="", encoding="utf-8") as out:
+                export_csv(session, out)
+        else:
+            export_csv(session, sys.stdout)
     return 0
 
 
 def cmd_complaints_escalate(settings: Settings, args: argparse.Namespace) -> int:
     from reminders.escalation import run_escalations
-    from store.db import Database
 
     content = load_content()
-    db = Database(settings.database_url)
-    db.migrate()
-    try:
-        with db.session() as session:
-            now = args.now.astimezone(dt.UTC) if args.now else dt.datetime.now(dt.UTC)
-            acted = run_escalations(session, content, now)
-    finally:
-        db.dispose()
+    with migrated_database(settings) as db, db.session() as session:
+        now = args.now.astimezone(dt.UTC) if args.now else dt.datetime.now(dt.UTC)
+        acted = run_escalations(session, content, now)
     print(f"complaints reminded or escalated: {acted}")
     return 0
 
 
 def cmd_admin_groups(settings: Settings, _: argparse.Namespace) -> int:
     from store import groups
-    from store.db import Database
 
-    db = Database(settings.database_url)
-    db.migrate()
-    try:
-        with db.session() as session:
-            rows = groups.overview(session)
-            print(f"{'kode':<8} {'jenis':<5} {'anggota':>7}  kelompok")
-            for group, members in rows:
-                print(f"{group.invite_code:<8} {group.kind:<5} {members:>7}  {group.name}")
-            print(f"{len(rows)} groups")
-    finally:
-        db.dispose()
+    with migrated_database(settings) as db, db.session() as session:
+        rows = groups.overview(session)
+        print(f"{'kode':<8} {'jenis':<5} {'anggota':>7}  kelompok")
+        for group, members in rows:
+            print(f"{group.invite_code:<8} {group.kind:<5} {members:>7}  {group.name}")
+        print(f"{len(rows)} groups")
     return 0
 
 
