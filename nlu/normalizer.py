@@ -37,6 +37,10 @@ def collapse_elongation(word: str) -> str:
 def normalize_word(word: str) -> str:
     """The standard form of one word (lower case); unknown words come back lower-cased and de-elongated."""
     lowered = word.lower()
+    if len(lowered) > 1 and len(set(lowered)) == 1:
+        # Keyboard mash of one key ("mmmmmm", "zzzz", "kkkk") stays as typed: collapsed to one letter, the
+        # lexicon would turn it into a word ("m" -> "sama", "k" -> "ke", "z" -> "saja").
+        return lowered
     table = _lexicon()
     if lowered in table:
         return table[lowered]

@@ -22,3 +22,9 @@ def test_regional_words_map_to_indonesian() -> None:
     assert normalize("durung cair") == "belum cair"
     assert normalize("kumaha ieu") == "bagaimana ieu"
     assert normalize("gak") == normalize("ndak") == "tidak"
+
+
+def test_one_key_mash_is_not_turned_into_a_word() -> None:
+    # Collapsed to one letter, the slang lexicon would read "mmmmmm" as "sama" and "kkkk" as "ke".
+    assert normalize("mmmmmm kkkk zzzz") == "mmmmmm kkkk zzzz"
+    assert normalize_word("see") == "see"  # indoNLP gives "sih": "see you" is a goodbye
