@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from store.directory import normalize_phone
@@ -12,6 +12,7 @@ from store.models import (
     InboxMessage,
     LessonProgress,
     MeetingReply,
+    OutboxMessage,
     Person,
     PracticeEntry,
     Turn,
@@ -20,6 +21,8 @@ from store.models import (
 # Channels whose user ids are phone numbers (WhatsApp sends 6281234567890): a first message from one is matched to
 # the person with that phone in the directory (anggota.csv), so her groups and pendamping are known at once.
 PHONE_CHANNELS = {"whatsapp"}
+# What an erased person's outbox rows say instead of their chat id or phone number.
+ERASED = "dihapus"
 
 
 def find_or_create(db: Session, channel: str, external_id: str) -> tuple[Person, bool]:
@@ -66,6 +69,15 @@ def erase(db: Session, person: Person) -> bool:
     ).tuples()
     for channel, external_id in list(identities):
         db.execute(delete(InboxMessage).where(InboxMessage.channel == channel, InboxMessage.sender == external_id))
+        # Outbox rows stay for the broadcast and delivery counts, but no longer say who they were for, and what
+        # was still waiting is not sent.
+        to_them = (OutboxMessage.channel == channel, OutboxMessage.recipient == external_id)
+        db.execute(
+            update(OutboxMessage)
+            .where(*to_them, OutboxMessage.status == "pending")
+            .values(status="cancelled", last_error="the person erased their data")
+        )
+        db.execute(update(OutboxMessage).where(*to_them).values(recipient=ERASED, person_id=None))
     for model in (Turn, ConversationState, LessonProgress, PracticeEntry, MeetingReply, ChannelIdentity):
         db.execute(delete(model).where(model.person_id == person.id))
     if person.in_directory:

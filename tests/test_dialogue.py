@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.dialogue import Inbound, Router, parse_payload
 from content.loader import Content
 from nlu.client import NluClient
+from store import outbox
 from store.db import Database
-from store.models import ChannelIdentity, Person, ProcessedMessage, Turn
+from store.models import ChannelIdentity, OutboxMessage, Person, ProcessedMessage, Turn
 from tests.dialog import both, contains, lacks, run_dialog, shown
 
 
@@ -130,6 +131,26 @@ def test_hapus_data_keeps_a_directory_record_but_forgets_the_chats(router: Route
     with database.session() as db:
         assert db.scalar(select(Person.name)) == "Ibu Hana"
         assert db.scalar(select(func.count()).select_from(Turn)) == 0
+
+
+def test_hapus_data_leaves_no_outbox_row_naming_the_person(router: Router, database: Database) -> None:
+    with database.session() as db:
+        person = Person(name="Ibu Yuni", phone="6281200000003", in_directory=True)
+        person.identities.append(ChannelIdentity(channel="whatsapp", external_id="6281200000003"))
+        db.add(person)
+        db.flush()
+        for key, status in (("sent-notice", "sent"), ("waiting-notice", "pending")):
+            outbox.enqueue(
+                db, channel="whatsapp", recipient="6281200000003", body={"text": "Pengumuman"}, kind="broadcast",
+                dedup_key=key, person_id=person.id,
+            )  # fmt: skip
+            db.execute(update(OutboxMessage).where(OutboxMessage.dedup_key == key).values(status=status))
+    run_dialog(router, "6281200000003", [("HAPUS DATA", contains("YA")), ("YA", contains("daftar"))], "whatsapp")
+    with database.session() as db:
+        rows = {row.dedup_key: row for row in db.scalars(select(OutboxMessage))}
+        assert {row.recipient for row in rows.values()} == {"dihapus"}
+        assert all(row.person_id is None for row in rows.values())
+        assert (rows["sent-notice"].status, rows["waiting-notice"].status) == ("sent", "cancelled")
 
 
 def test_berhenti_and_mulai_are_confirmed_in_one_line(router: Router, database: Database) -> None:

@@ -194,4 +194,6 @@ class WhatsAppChannel:
                     dedup_key=f"reply:{CHANNEL}:{message_id}:{number}",
                 )
             channels.answered(db, inbox_id, datetime.now(UTC))
+        # The answer is safe in the outbox now: the router need not keep a copy for a retry.
+        self.router.delivered(Inbound(CHANNEL, sender, "", message_id))
         log.info("WhatsApp: answered %s from %s", message.get("type"), mask_personal_numbers(sender))
