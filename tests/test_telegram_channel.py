@@ -225,3 +225,12 @@ async def test_outbox_rows_reach_telegram_within_the_limits(fake: FakeBotApi, da
     assert fake.refused == 0  # never over 30 a second, never two a second in one chat
     with database.session() as db:
         assert set(db.scalars(select(OutboxMessage.status))) == {"sent"}
+
+
+async def test_an_answer_refused_for_the_rate_limit_is_sent_after_the_wait(
+    fake: FakeBotApi, polling: TelegramChannel
+) -> None:
+    fake.failures["905"] = [(429, "Too Many Requests: retry after 1", {"retry_after": 1})]
+    fake.say(905, "/menu")
+    await fake.wait_for(lambda: any("Saya bisa membantu" in text for text in fake.texts_to(905)))
+    assert fake.failures["905"] == []  # the scripted refusal was used, and the answer still arrived

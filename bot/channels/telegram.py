@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 TEXT_LIMIT = 4096
+# An answer refused with 429 is tried again after the wait Telegram asks for, up to this many times and this long.
+REPLY_ATTEMPTS = 3
+MAX_REPLY_WAIT = 30.0
 CALLBACK_DATA_LIMIT = 64
 WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -285,7 +288,14 @@ class TelegramChannel:
         for reply in replies:
             messages = await asyncio.to_thread(_rendered, self.db, reply.text, _options(reply.options))
             for text, markup in messages:
-                await self.application.bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
+                for attempt in range(1, REPLY_ATTEMPTS + 1):
+                    try:
+                        await self.application.bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
+                        break
+                    except RetryAfter as error:  # over the limit: the person is waiting, so wait and try again
+                        if attempt == REPLY_ATTEMPTS:
+                            raise
+                        await asyncio.sleep(min(retry_seconds(error), MAX_REPLY_WAIT))
 
     def _commands(self, role: str) -> list[BotCommand]:
         menus = self.content.strings.telegram_commands
