@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from actions import groups as groups_actions
 from actions.replies import Option, Reply, Request, with_menu
 from reminders import meetings, wording
 from reminders.recurrence import Rule, next_occurrence
@@ -27,7 +28,8 @@ def start(request: Request) -> list[Reply]:
     led = groups.led_by(request.db, request.person)
     words = request.content.strings.meetings
     if not led:
-        return with_menu(request, words.not_allowed)
+        # Someone who leads no group and asks for "the schedule" gets the meetings she can attend.
+        return [Reply(words.not_allowed), *groups_actions.ask_meeting(request)]
     if len(led) == 1:
         return _group_menu(request, led[0])
     request.state.form, request.state.form_data = SCHEDULE_FORM, {"step": "group"}

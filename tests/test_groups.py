@@ -120,7 +120,11 @@ def test_a_ketua_sets_a_monthly_meeting_and_members_see_it_in_their_own_time(
 def test_only_leaders_schedule_and_only_their_own_groups(database: Database, content: Content) -> None:
     directory(database)
     bot = router(database, content)
-    run_dialog(bot, "6281234560002", [("/jadwal", contains("hanya bisa diatur"))], channel="whatsapp")
+    # A member who asks for "/jadwal" is told she cannot set it, and sees the meetings she can attend instead.
+    meetings_shown = contains("Belum ada jadwal pertemuan untuk kelompok")
+    run_dialog(
+        bot, "6281234560002", [("/jadwal", both(contains("hanya bisa diatur"), meetings_shown))], channel="whatsapp"
+    )
     # Siti leads Melati 1 and is an ordinary member of Maju Bersama: a forged choice does not reach it.
     run_dialog(
         bot,

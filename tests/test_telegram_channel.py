@@ -120,7 +120,7 @@ async def test_staff_get_their_own_commands_menu(
     scoped = next(c for c in fake.commands if c.get("scope"))
     assert scoped["scope"] == {"type": "chat", "chat_id": 701}
     names = {c["command"] for c in scoped["commands"]}
-    assert {"aduan", "siaran", "atur_jadwal"} <= names and "hak" not in names
+    assert {"aduan", "siaran", "jadwal", "pertemuan"} <= names and "hak" not in names
     fake.say(701, "/menu")  # set once, not on every message
     await fake.wait_for(lambda: len(fake.texts_to(701)) >= 3)
     assert sum(1 for c in fake.commands if c.get("scope")) == 1
