@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,15 @@ class Reply:
     def __post_init__(self) -> None:
         if len(self.options) > MAX_OPTIONS:
             raise ValueError(f"a reply carries at most {MAX_OPTIONS} options")
+
+    def as_body(self) -> dict[str, Any]:
+        """The JSON form kept in the database (an outbox row's body, an answer kept for a retry)."""
+        return {"text": self.text, "options": [[option.title, option.payload] for option in self.options]}
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> Reply:
+        options = tuple(Option(str(title), str(payload)) for title, payload in body.get("options", []))
+        return cls(str(body["text"]), options)
 
 
 @dataclass

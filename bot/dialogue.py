@@ -12,7 +12,7 @@ from typing import Protocol
 from sqlalchemy.exc import IntegrityError
 
 from actions.registry import ACTIONS, COMMANDS, FORMS, TEXT_COMMANDS
-from actions.replies import Option, Reply, Request, menu_options
+from actions.replies import Reply, Request, menu_options
 from content.loader import Content
 from nlu.client import FALLBACK_INTENT, NluUnavailable, Parse
 from store import people
@@ -96,10 +96,7 @@ class Router:
             seen = db.get(ProcessedMessage, (inbound.channel, inbound.message_id))
             if seen is None:
                 return None
-            return [
-                Reply(text, tuple(Option(title, payload) for title, payload in options))
-                for text, options in seen.replies
-            ]
+            return [Reply.from_body(body) for body in seen.replies]
 
     def delivered(self, inbound: Inbound) -> None:
         """The channel has put the answer in front of the person: a later retry of the message gets nothing."""
@@ -134,7 +131,7 @@ class Router:
                 person.privacy_notice_at = request.now
                 replies = [Reply(self.content.strings.privacy_notice), *replies]
             if seen is not None:
-                seen.replies = [[r.text, [[o.title, o.payload] for o in r.options]] for r in replies]
+                seen.replies = [reply.as_body() for reply in replies]
             if request.erased:
                 return replies
             menus = [reply.options for reply in replies if reply.options]

@@ -144,7 +144,7 @@ class ProcessedMessage(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     message_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # [[text, [[title, payload], ...]], ...]
+    # [{"text": ..., "options": [[title, payload], ...]}, ...], as in an outbox row's body.
     replies: Mapped[list[Any]] = mapped_column(default=list)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from actions.replies import Option, Reply
+from actions.replies import Reply
 from bot.dialogue import Inbound, Router
 from store import outbox
 
@@ -64,10 +64,7 @@ async def webhook(request: web.Request) -> web.Response:
 def _waiting_for(router: Router, sender: str) -> list[Reply]:
     with router.db.session() as db:
         bodies = outbox.hand_over(db, CHANNEL, sender, datetime.now(UTC))
-    return [
-        Reply(str(body["text"]), tuple(Option(str(title), str(payload)) for title, payload in body.get("options", [])))
-        for body in bodies
-    ]
+    return [Reply.from_body(body) for body in bodies]
 
 
 def add_routes(app: web.Application, router: Router) -> None:

@@ -189,7 +189,7 @@ class WhatsAppChannel:
                     db,
                     channel=CHANNEL,
                     recipient=sender,
-                    body={"text": reply.text, "options": [[o.title, o.payload] for o in reply.options]},
+                    body=reply.as_body(),
                     kind="reply",
                     dedup_key=f"reply:{CHANNEL}:{message_id}:{number}",
                 )
