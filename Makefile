@@ -37,6 +37,7 @@ chat: install train ## talk to the assistant in this terminal
 
 test: install train ## lint, type-check and run every test (SQLite, PostgreSQL, real Rasa)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 

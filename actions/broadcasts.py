@@ -120,9 +120,13 @@ def _send(request: Request, chosen: list[Group]) -> list[Reply]:
     broadcast = broadcasts.create(request.db, request.person, [g.id for g in chosen], text, body, request.now)
     log.info(
         "broadcast %d by person %d to groups %s: %d recipients, %d opted out, %d unreachable",
-        broadcast.id, request.person.id, broadcast.group_ids, broadcast.recipients,
-        broadcast.skipped_opted_out, broadcast.skipped_unreachable,
-    )  # fmt: skip
+        broadcast.id,
+        request.person.id,
+        broadcast.group_ids,
+        broadcast.recipients,
+        broadcast.skipped_opted_out,
+        broadcast.skipped_unreachable,
+    )
     if broadcast.recipients == 0:
         return with_menu(request, words.nobody.format(groups=_names(chosen)))
     _enqueue_progress(request, broadcast)

@@ -68,7 +68,16 @@ class ComplaintTexts(Texts):
         "inbox_intro": {"count"},
         "inbox_line": {"mark", "ticket", "category", "due"},
         "case_view": {
-            "ticket", "category", "status", "age", "first_due", "resolution_due", "reporter", "text", "since", "history"
+            "ticket",
+            "category",
+            "status",
+            "age",
+            "first_due",
+            "resolution_due",
+            "reporter",
+            "text",
+            "since",
+            "history",
         },
         "reporter_known": {"name", "phone"},
         "age_days": {"days"},
@@ -95,7 +104,7 @@ class ComplaintTexts(Texts):
         "reporter_resolved": {"ticket", "note", "days"},
         "handler_reopened": {"ticket", "category", "due"},
         "handler_confirmed": {"ticket"},
-    }  # fmt: skip
+    }
 
     choose_group: Message
     choose_category: Message

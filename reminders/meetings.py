@@ -89,11 +89,18 @@ def enqueue_reminders(db: Session, content: Content, meeting: Meeting, reminder:
             bodies[timezone] = reminder_body(content, meeting, group, reminder, timezone, now)
         rows.append(
             {
-                "channel": address.channel, "recipient": address.external_id, "person_id": address.person_id,
-                "kind": "reminder", "body": bodies[timezone], "dedup_key": keys[address.person_id],
-                "status": "pending", "attempts": 0, "not_before": now, "created_at": datetime.now(UTC),
+                "channel": address.channel,
+                "recipient": address.external_id,
+                "person_id": address.person_id,
+                "kind": "reminder",
+                "body": bodies[timezone],
+                "dedup_key": keys[address.person_id],
+                "status": "pending",
+                "attempts": 0,
+                "not_before": now,
+                "created_at": datetime.now(UTC),
             }
-        )  # fmt: skip
+        )
     if rows:
         db.execute(insert(OutboxMessage), rows)
     return len(rows)

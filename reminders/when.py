@@ -12,13 +12,35 @@ from reminders.recurrence import LAST_WEEK, Recurrence
 
 WEEKDAYS = {"senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "sabtu": 5, "minggu": 6, "ahad": 6}
 MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "mei": 5, "jun": 6, "jul": 7, "agu": 8, "agt": 8, "ags": 8,
-    "sep": 9, "okt": 10, "nov": 11, "des": 12,
-}  # fmt: skip
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "mei": 5,
+    "jun": 6,
+    "jul": 7,
+    "agu": 8,
+    "agt": 8,
+    "ags": 8,
+    "sep": 9,
+    "okt": 10,
+    "nov": 11,
+    "des": 12,
+}
 ORDINALS = {
-    "pertama": 1, "kesatu": 1, "1": 1, "kedua": 2, "2": 2, "ketiga": 3, "3": 3, "keempat": 4, "4": 4,
-    "kelima": 5, "5": 5, "terakhir": LAST_WEEK,
-}  # fmt: skip
+    "pertama": 1,
+    "kesatu": 1,
+    "1": 1,
+    "kedua": 2,
+    "2": 2,
+    "ketiga": 3,
+    "3": 3,
+    "keempat": 4,
+    "4": 4,
+    "kelima": 5,
+    "5": 5,
+    "terakhir": LAST_WEEK,
+}
 
 _WEEKDAY = r"(senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|ahad)"
 _TIME = re.compile(r"(?:\bjam|\bpukul|\bpkl\.?)\s*(\d{1,2})(?:[.:](\d{2}))?|\b(\d{1,2})[.:](\d{2})\b")

@@ -56,8 +56,12 @@ def serve(port: int, rate: int) -> None:
             window.popleft()
         if len(window) >= rate:
             rejected["429"] += 1
-            body = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
-                    "parameters": {"retry_after": 1}}  # fmt: skip
+            body = {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 1",
+                "parameters": {"retry_after": 1},
+            }
             return web.json_response(body, status=429)
         window.append(now)
         accepted.append((now, str(payload["chat_id"])))
@@ -72,9 +76,15 @@ def serve(port: int, rate: int) -> None:
             busiest = max(busiest, end - start + 1)
         per_chat = Counter(chat for _, chat in accepted)
         return web.json_response(
-            {"accepted": len(accepted), "rejected_429": rejected["429"], "busiest_second": busiest,
-             "first": times[0] if times else 0, "last": times[-1] if times else 0, "per_chat": per_chat}
-        )  # fmt: skip
+            {
+                "accepted": len(accepted),
+                "rejected_429": rejected["429"],
+                "busiest_second": busiest,
+                "first": times[0] if times else 0,
+                "last": times[-1] if times else 0,
+                "per_chat": per_chat,
+            }
+        )
 
     app = web.Application()
     app.router.add_post(f"/bot{TOKEN}/sendMessage", send_message)

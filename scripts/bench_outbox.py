@@ -36,10 +36,17 @@ LIMIT = 30
 
 def fill(db: Database, messages: int, chats: int) -> None:
     rows = [
-        {"channel": "telegram", "recipient": str(10_000 + n % chats), "kind": "broadcast",
-         "body": {"text": f"bench {n}"}, "dedup_key": f"bench:{n}", "status": "pending", "attempts": 0}
+        {
+            "channel": "telegram",
+            "recipient": str(10_000 + n % chats),
+            "kind": "broadcast",
+            "body": {"text": f"bench {n}"},
+            "dedup_key": f"bench:{n}",
+            "status": "pending",
+            "attempts": 0,
+        }
         for n in range(messages)
-    ]  # fmt: skip
+    ]
     with db.session() as session:
         session.execute(insert(OutboxMessage), rows)
 
@@ -53,9 +60,16 @@ def counts(db: Database) -> Counter[str]:
 async def start_sender(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
     with log.open("ab") as stderr:  # the child keeps its own copy of the file
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "outbox", "send", cwd=ROOT, env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "outbox",
+            "send",
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=stderr,
+        )
 
 
 async def bench(messages: int, chats: int, kill_at: float, kill_mode: str, database_url: str | None) -> int:
@@ -67,8 +81,12 @@ async def bench(messages: int, chats: int, kill_at: float, kill_mode: str, datab
     fill(db, messages, chats)
     server = FakeBotApi(per_second=LIMIT, per_chat_interval=1.0)
     await server.start()
-    env = {**os.environ, "SAHABAT_DATABASE_URL": db.url, "TELEGRAM_BOT_TOKEN": TOKEN,
-           "TELEGRAM_API_BASE_URL": server.base_url}  # fmt: skip
+    env = {
+        **os.environ,
+        "SAHABAT_DATABASE_URL": db.url,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": server.base_url,
+    }
     log = workdir / "sender.log"
     print(f"{messages} messages to {chats} chats; server limit {LIMIT}/s overall and 1/s per chat; sender log {log}")
     sender = await start_sender(env, log)
@@ -117,11 +135,15 @@ async def bench(messages: int, chats: int, kill_at: float, kill_mode: str, datab
     print(f"refused by the server for going over a limit (429): {server.refused}")
     print(f"rows: {dict(counts(db))}")
     rate = len(server.sent) / sending_time
-    print(f"achieved while sending: {rate:.1f} msg/s = {100 * rate / LIMIT:.0f}% of the {LIMIT}/s limit "
-          f"({sending_time:.1f} s)")  # fmt: skip
+    print(
+        f"achieved while sending: {rate:.1f} msg/s = {100 * rate / LIMIT:.0f}% of the {LIMIT}/s limit "
+        f"({sending_time:.1f} s)"
+    )
     if killed_at:
-        print(f"including the kill and restart ({down:.1f} s without a sender): {len(server.sent) / wall:.1f} msg/s "
-              f"= {100 * len(server.sent) / wall / LIMIT:.0f}% of the limit over {wall:.1f} s")  # fmt: skip
+        print(
+            f"including the kill and restart ({down:.1f} s without a sender): {len(server.sent) / wall:.1f} msg/s "
+            f"= {100 * len(server.sent) / wall / LIMIT:.0f}% of the limit over {wall:.1f} s"
+        )
     db.dispose()
     # A loss is a bug; so is a repeat that was not in flight at the kill. A repeat of an in-flight row is the
     # at-least-once window this prints figures about (README, "the outbox").

@@ -72,11 +72,16 @@ def populate(db: Database, meetings: int, burst: int, members: int, burst_start:
         first = date.today().replace(day=1) + timedelta(days=32)
         rows += [
             {
-                "group_id": far.id, "recurrence": "monthly", "first_date": first.replace(day=1),
-                "weekday": i % 7, "week_of_month": 1 + i % 4, "local_time": "09:00", "timezone": zones[i % 3],
+                "group_id": far.id,
+                "recurrence": "monthly",
+                "first_date": first.replace(day=1),
+                "weekday": i % 7,
+                "week_of_month": 1 + i % 4,
+                "local_time": "09:00",
+                "timezone": zones[i % 3],
             }
             for i in range(meetings - burst)
-        ]  # fmt: skip
+        ]
         defaults = {"timezone": "UTC", "place": "balai", "topic": "", "version": 1, "weekday": None}
         defaults |= {"week_of_month": None}
         session.execute(insert(Meeting), [{**defaults, **row} for row in rows])

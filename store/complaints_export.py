@@ -13,9 +13,16 @@ from store.models import Complaint
 from store.workdays import as_utc
 
 COLUMNS = (
-    "ticket", "category", "status", "assignee_kode", "escalation_level",
-    "created_at", "first_response_due", "resolution_due", "resolved_at",
-)  # fmt: skip
+    "ticket",
+    "category",
+    "status",
+    "assignee_kode",
+    "escalation_level",
+    "created_at",
+    "first_response_due",
+    "resolution_due",
+    "resolved_at",
+)
 
 
 def _when(moment: datetime | None) -> str:

@@ -254,10 +254,15 @@ class Importer:
         return group
 
     def member(self, row: Row, phone: str | None, group: Group) -> Person:
-        query = select(Person).where(Person.phone == phone) if phone else (
-            select(Person).join(Membership, Membership.person_id == Person.id)
-            .where(Membership.group_id == group.id, Person.name == row["nama"])
-        )  # fmt: skip
+        query = (
+            select(Person).where(Person.phone == phone)
+            if phone
+            else (
+                select(Person)
+                .join(Membership, Membership.person_id == Person.id)
+                .where(Membership.group_id == group.id, Person.name == row["nama"])
+            )
+        )
         person = self.db.scalars(query).first()
         if person is None:
             person = Person(role="kpm", in_directory=True)

@@ -110,8 +110,10 @@ def signature(body: bytes, secret: str = APP_SECRET) -> str:
 def webhook(value: dict[str, Any], phone_number_id: str = PHONE_NUMBER_ID) -> bytes:
     metadata = {"display_phone_number": "15550001111", "phone_number_id": phone_number_id}
     value = {"messaging_product": "whatsapp", "metadata": metadata, **value}
-    body = {"object": "whatsapp_business_account",
-            "entry": [{"id": "WABA-1", "changes": [{"field": "messages", "value": value}]}]}  # fmt: skip
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA-1", "changes": [{"field": "messages", "value": value}]}],
+    }
     return json.dumps(body).encode()
 
 

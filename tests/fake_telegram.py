@@ -23,9 +23,12 @@ JSON_FIELDS = {"reply_markup", "commands", "scope", "allowed_updates", "chat_id"
 
 class FakeBotApi:
     def __init__(
-        self, token: str = TOKEN, username: str = "SahabatTestBot", per_second: int | None = None,
+        self,
+        token: str = TOKEN,
+        username: str = "SahabatTestBot",
+        per_second: int | None = None,
         per_chat_interval: float | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.token, self.username = token, username
         self.per_second, self.per_chat_interval = per_second, per_chat_interval
         self.calls: list[tuple[str, dict[str, Any]]] = []
@@ -109,18 +112,32 @@ class FakeBotApi:
         message = self._message(chat_id, BOT_ID, "private", text="…")
         message["from"] = self.bot_user()
         sender = {"id": chat_id, "is_bot": False, "first_name": "Ibu"}
-        query = {"id": f"cb{next(self._message_ids)}", "from": sender, "chat_instance": "ci-1", "data": data,
-                 "message": message}  # fmt: skip
+        query = {
+            "id": f"cb{next(self._message_ids)}",
+            "from": sender,
+            "chat_instance": "ci-1",
+            "data": data,
+            "message": message,
+        }
         return self.push("callback_query", query)
 
     def send_media(self, chat_id: int, kind: str) -> int:
         media: dict[str, Any] = {
             "voice": {"voice": {"file_id": "v1", "file_unique_id": "uv1", "duration": 3}},
-            "sticker": {"sticker": {"file_id": "s1", "file_unique_id": "us1", "type": "regular", "width": 512,
-                                    "height": 512, "is_animated": False, "is_video": False}},
+            "sticker": {
+                "sticker": {
+                    "file_id": "s1",
+                    "file_unique_id": "us1",
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                }
+            },
             "photo": {"photo": [{"file_id": "p1", "file_unique_id": "up1", "width": 90, "height": 90}]},
             "document": {"document": {"file_id": "d1", "file_unique_id": "ud1", "file_name": "kk.pdf"}},
-        }[kind]  # fmt: skip
+        }[kind]
         return self.push("message", self._message(chat_id, chat_id, "private", **media))
 
     async def wait_for(self, condition: Any, timeout: float = 10.0) -> None:
@@ -176,8 +193,11 @@ class FakeBotApi:
         return web.json_response(body, status=status)
 
     async def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self.bot_user() | {"can_join_groups": True, "can_read_all_group_messages": False,
-                                  "supports_inline_queries": False}  # fmt: skip
+        return self.bot_user() | {
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
@@ -230,5 +250,10 @@ class FakeBotApi:
             self.on_accept(len(self.sent))
         message_id = next(self._message_ids)
         chat_id = int(chat) if chat.lstrip("-").isdigit() else chat
-        return {"message_id": message_id, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
-                "from": self.bot_user(), "text": params.get("text", "")}  # fmt: skip
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": self.bot_user(),
+            "text": params.get("text", ""),
+        }

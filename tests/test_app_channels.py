@@ -87,8 +87,14 @@ async def test_the_app_serves_telegram_and_whatsapp_from_environment_variables(
             await graph.wait_for(lambda: any(m["type"] == "interactive" for m in graph.to("628555")), 20)
 
         with database.session() as db:
-            outbox.enqueue(db, channel="telegram", recipient="111", body={"text": "Pertemuan besok jam 9."},
-                           kind="broadcast", dedup_key="app:1")  # fmt: skip
+            outbox.enqueue(
+                db,
+                channel="telegram",
+                recipient="111",
+                body={"text": "Pertemuan besok jam 9."},
+                kind="broadcast",
+                dedup_key="app:1",
+            )
         await telegram.wait_for(lambda: "Pertemuan besok jam 9." in telegram.texts_to(111), 20)
     finally:
         app.send_signal(signal.SIGTERM)
@@ -102,9 +108,15 @@ def test_settings_refuse_what_cannot_work() -> None:
     with pytest.raises(SettingsError, match="WHATSAPP_APP_SECRET"):
         Settings.from_env({"WHATSAPP_TOKEN": "t", "WHATSAPP_PHONE_NUMBER_ID": "1", "WHATSAPP_VERIFY_TOKEN": "v"})
     settings = Settings.from_env(
-        {"WHATSAPP_TOKEN": "t", "WHATSAPP_PHONE_NUMBER_ID": "1", "WHATSAPP_APP_SECRET": "s",
-         "WHATSAPP_VERIFY_TOKEN": "v", "WHATSAPP_TEMPLATE_REMINDER": "pengingat", "WHATSAPP_RATE": "20"}
-    )  # fmt: skip
+        {
+            "WHATSAPP_TOKEN": "t",
+            "WHATSAPP_PHONE_NUMBER_ID": "1",
+            "WHATSAPP_APP_SECRET": "s",
+            "WHATSAPP_VERIFY_TOKEN": "v",
+            "WHATSAPP_TEMPLATE_REMINDER": "pengingat",
+            "WHATSAPP_RATE": "20",
+        }
+    )
     assert settings.whatsapp is not None and settings.telegram is None
     assert settings.whatsapp.api_base_url == "https://graph.facebook.com/v21.0"
     assert settings.whatsapp.rate == 20 and settings.whatsapp.templates == {"reminder": "pengingat"}

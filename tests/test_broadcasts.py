@@ -92,8 +92,12 @@ def test_progress_of_a_sent_progress_message_is_an_edit(database: Database, cont
     directory(database)
     join_members(database, content, "Melati 1", 2, "87000")
     bot = router(database, content)
-    run_dialog(bot, "7001", [("/siaran", contains("Tulis")), ("Rapat besok", contains("3 anggota")),
-                             ("kirim", contains("dikirim"))], channel="telegram")  # fmt: skip
+    run_dialog(
+        bot,
+        "7001",
+        [("/siaran", contains("Tulis")), ("Rapat besok", contains("3 anggota")), ("kirim", contains("dikirim"))],
+        channel="telegram",
+    )
     with database.session() as db:
         progress = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "progress")).one()
         outbox.claim(db, progress.id, datetime.now(UTC))
@@ -108,8 +112,12 @@ def test_cancelling_mid_way(database: Database, content: Content) -> None:
     directory(database)
     join_members(database, content, "Melati 1", 5, "88000")
     bot = router(database, content)
-    run_dialog(bot, "7001", [("/siaran", contains("Tulis")), ("Pertemuan ditunda", contains("6 anggota")),
-                             ("kirim", contains("dikirim"))], channel="telegram")  # fmt: skip
+    run_dialog(
+        bot,
+        "7001",
+        [("/siaran", contains("Tulis")), ("Pertemuan ditunda", contains("6 anggota")), ("kirim", contains("dikirim"))],
+        channel="telegram",
+    )
     settle(database, "sent", 2)
     run_dialog(bot, "7001", [("batal siaran", contains("dihentikan", "4 pesan"))], channel="telegram")
     run_dialog(
@@ -155,8 +163,22 @@ def test_a_ketua_reaches_nobody_outside_her_group_through_any_command(database: 
     join_members(database, content, "Anggrek", 2, "91000")
     join_members(database, content, "Melati 1", 1, "92000")
     bot = router(database, content)
-    follow_ups = ["semua", "kelompok 2", "kelompok 3", "2", "3", "baru", "Selasa minggu kedua jam 09.00 di balai",
-                  "lewati", "simpan", "Pesan untuk semua orang", "kirim", "ubah 1", "batalkan 1", "batal"]  # fmt: skip
+    follow_ups = [
+        "semua",
+        "kelompok 2",
+        "kelompok 3",
+        "2",
+        "3",
+        "baru",
+        "Selasa minggu kedua jam 09.00 di balai",
+        "lewati",
+        "simpan",
+        "Pesan untuk semua orang",
+        "kirim",
+        "ubah 1",
+        "batalkan 1",
+        "batal",
+    ]
     forged = ['/broadcast{"groups":["2","3"]}', '/set_meeting{"group":"3"}', "GABUNG " + "X" * 6]
     said = [*sorted(set(COMMANDS) - {"hapus data"}), *(f"/{i}" for i in sorted(ACTIONS) if i != "erase_data"), *forged]
     for command in said:

@@ -30,9 +30,20 @@ def test_the_issue_categories_are_all_there_and_fit_a_phone() -> None:
     assert rules is not None
     ids = {c.id for c in rules.categories}
     assert {
-        "kks_hilang", "kks_rusak", "kks_tertelan", "lupa_pin", "bantuan_belum_diterima", "bantuan_berkurang",
-        "sembako_bpnt", "data_salah", "komplementer", "pendamping", "ketua", "ewarong", "lainnya",
-    } <= ids  # fmt: skip
+        "kks_hilang",
+        "kks_rusak",
+        "kks_tertelan",
+        "lupa_pin",
+        "bantuan_belum_diterima",
+        "bantuan_berkurang",
+        "sembako_bpnt",
+        "data_salah",
+        "komplementer",
+        "pendamping",
+        "ketua",
+        "ewarong",
+        "lainnya",
+    } <= ids
     assert all(len(c.guidance) <= ANSWER_LIMIT and len(c.title) <= BUTTON_LIMIT for c in rules.categories)
     assert rules.first_response_days == 2 and rules.resolution_days == 10 and rules.reopen_days == 14
     assert rules.route("tentang_pendamping").hidden_from == ("pendamping",)

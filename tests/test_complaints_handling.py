@@ -63,24 +63,42 @@ def test_a_pendamping_accepts_replies_resolves_and_the_reporter_reopens_then_con
     router: Router, database: Database
 ) -> None:
     ticket = file(router, NURHAYATI, "kks_hilang", "Kartu KKS saya hilang di pasar", since="Hari ini")
-    check(router, RINA, [
-        ("/aduan", contains(ticket, "KKS hilang", "batas 25 November 2026")),
-        ("1", contains(
-            "Kartu KKS saya hilang di pasar", "Hari ini", "Pelapor: Nurhayati, 6281234560002",
-            "Batas tanggapan: 25 November 2026", "Batas selesai: 7 Desember 2026", "Pengaduan dicatat",
-            "Terima", "Balas", "Selesai", "Alihkan",
-        )),
-        ("1", contains(ticket, "diterima")),
-    ])  # fmt: skip
+    check(
+        router,
+        RINA,
+        [
+            ("/aduan", contains(ticket, "KKS hilang", "batas 25 November 2026")),
+            (
+                "1",
+                contains(
+                    "Kartu KKS saya hilang di pasar",
+                    "Hari ini",
+                    "Pelapor: Nurhayati, 6281234560002",
+                    "Batas tanggapan: 25 November 2026",
+                    "Batas selesai: 7 Desember 2026",
+                    "Pengaduan dicatat",
+                    "Terima",
+                    "Balas",
+                    "Selesai",
+                    "Alihkan",
+                ),
+            ),
+            ("1", contains(ticket, "diterima")),
+        ],
+    )
     assert "sudah diterima petugas" in outbox_to(database, NURHAYATI)[-1]
     assert "sedang ditangani" in say(router, NURHAYATI, f"cek {ticket}")
 
-    check(router, RINA, [
-        (payload("complaint_reply", ticket=ticket), contains("Tulis balasan")),
-        ("Besok jam 9 kita ke polsek bersama, bawa KTP", contains("terkirim")),
-        (payload("complaint_resolve", ticket=ticket), contains("catatan penyelesaian")),
-        ("Kartu baru sudah diambil di bank", contains("ditandai selesai")),
-    ])  # fmt: skip
+    check(
+        router,
+        RINA,
+        [
+            (payload("complaint_reply", ticket=ticket), contains("Tulis balasan")),
+            ("Besok jam 9 kita ke polsek bersama, bawa KTP", contains("terkirim")),
+            (payload("complaint_resolve", ticket=ticket), contains("catatan penyelesaian")),
+            ("Kartu baru sudah diambil di bank", contains("ditandai selesai")),
+        ],
+    )
     told = outbox_to(database, NURHAYATI)
     assert "Besok jam 9 kita ke polsek" in told[-2] and "Kartu baru sudah diambil" in told[-1]
     assert [title for title, _ in outbox_options(database, NURHAYATI)[-1]] == ["Sudah beres", "Belum beres"]
@@ -89,16 +107,26 @@ def test_a_pendamping_accepts_replies_resolves_and_the_reporter_reopens_then_con
     check(router, NURHAYATI, [("Belum beres", contains(ticket, "dibuka lagi"))])  # typed, not pressed
     assert "membuka lagi" in outbox_to(database, RINA)[-1]
     assert complaint(database, ticket).status == "open"
-    check(router, RINA, [
-        (payload("complaint_resolve", ticket=ticket), contains("catatan")),
-        ("Sudah dicek lagi, kartu aktif", contains("selesai")),
-    ])  # fmt: skip
+    check(
+        router,
+        RINA,
+        [
+            (payload("complaint_resolve", ticket=ticket), contains("catatan")),
+            ("Sudah dicek lagi, kartu aktif", contains("selesai")),
+        ],
+    )
     check(router, NURHAYATI, [(payload("complaint_confirm", ticket=ticket), contains("sudah ditutup"))])
     assert "sudah beres" in outbox_to(database, RINA)[-1]
     assert complaint(database, ticket).status == "closed"
     assert kinds(database, ticket) == [
-        "created", "acknowledged", "replied", "resolved", "reopened", "resolved", "confirmed"
-    ]  # fmt: skip
+        "created",
+        "acknowledged",
+        "replied",
+        "resolved",
+        "reopened",
+        "resolved",
+        "confirmed",
+    ]
     assert ticket not in say(router, RINA, "/aduan")
     history = say(router, NURHAYATI, payload("complaint_status"))  # closed: no longer listed as running
     assert ticket not in history
@@ -123,23 +151,35 @@ def test_reopening_is_possible_for_14_days_only(router: Router, database: Databa
 
 def test_alihkan_moves_a_case_up_with_its_reason_and_tells_the_reporter(router: Router, database: Database) -> None:
     ticket = file(router, NURHAYATI, "data_salah", "Nama anak saya tidak tercatat")
-    check(router, RINA, [
-        (payload("complaint_reassign", ticket=ticket), contains("alasan")),
-        ("Perlu keputusan koordinator soal data", contains("dialihkan ke koordinator")),
-        ("/aduan", lacks(ticket)),
-    ])  # fmt: skip
+    check(
+        router,
+        RINA,
+        [
+            (payload("complaint_reassign", ticket=ticket), contains("alasan")),
+            ("Perlu keputusan koordinator soal data", contains("dialihkan ke koordinator")),
+            ("/aduan", lacks(ticket)),
+        ],
+    )
     assert "Perlu keputusan koordinator" in outbox_to(database, DEWI)[-1]
     assert "dialihkan ke petugas lain" in outbox_to(database, NURHAYATI)[-1]
-    check(router, DEWI, [
-        ("/aduan", contains(ticket)),
-        (payload("complaint_reassign", ticket=ticket), contains("alasan")),
-        ("Perlu Dinas Sosial", contains("dialihkan ke Dinas Sosial")),
-    ])  # fmt: skip
-    check(router, ADMIN, [
-        ("/aduan", contains(ticket)),
-        (payload("complaint_reassign", ticket=ticket), contains("alasan")),
-        ("Coba lagi", contains("tingkat tertinggi")),
-    ])  # fmt: skip
+    check(
+        router,
+        DEWI,
+        [
+            ("/aduan", contains(ticket)),
+            (payload("complaint_reassign", ticket=ticket), contains("alasan")),
+            ("Perlu Dinas Sosial", contains("dialihkan ke Dinas Sosial")),
+        ],
+    )
+    check(
+        router,
+        ADMIN,
+        [
+            ("/aduan", contains(ticket)),
+            (payload("complaint_reassign", ticket=ticket), contains("alasan")),
+            ("Coba lagi", contains("tingkat tertinggi")),
+        ],
+    )
     found = complaint(database, ticket)
     assert found.level == "admin" and found.escalation_level == 2
 
@@ -157,10 +197,14 @@ def test_status_by_ticket_own_list_and_someone_elses_ticket(router: Router) -> N
     check(router, NURHAYATI, [(payload("complaint_status"), contains("tidak punya pengaduan"))])
     first = file(router, NURHAYATI, "kks_hilang", "Kartu hilang")
     second = file(router, NURHAYATI, "komplementer", "KIP anak belum keluar")
-    check(router, NURHAYATI, [
-        (payload("complaint_status"), contains(first, second, "KKS hilang", "menunggu tanggapan")),
-        (f"cek {first.lower()}", contains(first, "Pengaduan dicatat", "menunggu tanggapan")),
-    ])  # fmt: skip
+    check(
+        router,
+        NURHAYATI,
+        [
+            (payload("complaint_status"), contains(first, second, "KKS hilang", "menunggu tanggapan")),
+            (f"cek {first.lower()}", contains(first, "Pengaduan dicatat", "menunggu tanggapan")),
+        ],
+    )
     say(router, SITI, "/help")  # past the first-reply privacy notice
     someone_else = say(router, SITI, f"cek {first}")
     never_was = say(router, SITI, "cek ADU-ZZZZZZ")

@@ -36,13 +36,18 @@ def test_intake_of_each_category(router: Router, database: Database, content: Co
     category = complaints_content(content).category(category_id)
     assert category is not None
     start = "/file_complaint" + json.dumps({"complaint_type": category_id})
-    run_dialog(router, NURHAYATI[1], [
-        ("/help", contains("Saya bisa membantu")),
-        (start, contains(category.guidance.splitlines()[0], "Ceritakan singkat")),
-        ("Sudah dua kali saya datang tapi belum ada hasil", contains("Sejak kapan", "1. Hari ini")),
-        ("3", contains("Ringkasan", category.title, "Sudah dua kali saya datang", "Bulan ini", "Kirim rahasia")),
-        ("1", contains("Nomor tiket: ADU-", "paling lambat")),
-    ], channel=NURHAYATI[0])  # fmt: skip
+    run_dialog(
+        router,
+        NURHAYATI[1],
+        [
+            ("/help", contains("Saya bisa membantu")),
+            (start, contains(category.guidance.splitlines()[0], "Ceritakan singkat")),
+            ("Sudah dua kali saya datang tapi belum ada hasil", contains("Sejak kapan", "1. Hari ini")),
+            ("3", contains("Ringkasan", category.title, "Sudah dua kali saya datang", "Bulan ini", "Kirim rahasia")),
+            ("1", contains("Nomor tiket: ADU-", "paling lambat")),
+        ],
+        channel=NURHAYATI[0],
+    )
     [complaint] = stored(database)
     assert complaint.category == category_id and complaint.since == "Bulan ini" and not complaint.secret
     if category.factual:
@@ -50,50 +55,75 @@ def test_intake_of_each_category(router: Router, database: Database, content: Co
 
 
 def test_the_nlu_pre_fills_the_category_and_the_story(router: Router, database: Database) -> None:
-    run_dialog(router, NURHAYATI[1], [
-        ("kartu kks saya hilang", both(contains("surat kehilangan", "Sejak kapan"), lacks("Ceritakan"))),
-        ("kemarin sore", contains("Ringkasan", "KKS hilang", "kartu kks saya hilang", "kemarin sore")),
-        ("kirim rahasia", contains("Nomor tiket: ADU-", "dirahasiakan")),
-    ], channel=NURHAYATI[0])  # fmt: skip
+    run_dialog(
+        router,
+        NURHAYATI[1],
+        [
+            ("kartu kks saya hilang", both(contains("surat kehilangan", "Sejak kapan"), lacks("Ceritakan"))),
+            ("kemarin sore", contains("Ringkasan", "KKS hilang", "kartu kks saya hilang", "kemarin sore")),
+            ("kirim rahasia", contains("Nomor tiket: ADU-", "dirahasiakan")),
+        ],
+        channel=NURHAYATI[0],
+    )
     [complaint] = stored(database)
     assert complaint.category == "kks_hilang" and complaint.secret
     assert any(complaint.ticket in text for text in outbox_to(database, RINA))
 
 
 def test_without_a_category_the_menus_lead_to_one(router: Router, database: Database) -> None:
-    run_dialog(router, NURHAYATI[1], [
-        ("saya mau mengadu", contains("Pengaduan tentang apa", "1. Kartu KKS", "9. Lainnya")),
-        ("1", contains("Kartu KKS: pilih", "KKS hilang", "Lupa PIN")),
-        ("4", contains("PIN", "Ceritakan")),
-        ("PIN saya terblokir setelah salah tiga kali", contains("Sejak kapan")),
-        ("minggu lalu", contains("Ringkasan", "Lupa PIN")),
-        ("kirim", contains("ADU-")),
-    ], channel=NURHAYATI[0])  # fmt: skip
+    run_dialog(
+        router,
+        NURHAYATI[1],
+        [
+            ("saya mau mengadu", contains("Pengaduan tentang apa", "1. Kartu KKS", "9. Lainnya")),
+            ("1", contains("Kartu KKS: pilih", "KKS hilang", "Lupa PIN")),
+            ("4", contains("PIN", "Ceritakan")),
+            ("PIN saya terblokir setelah salah tiga kali", contains("Sejak kapan")),
+            ("minggu lalu", contains("Ringkasan", "Lupa PIN")),
+            ("kirim", contains("ADU-")),
+        ],
+        channel=NURHAYATI[0],
+    )
     assert [c.category for c in stored(database)] == ["lupa_pin"]
 
 
 def test_cancelling_or_leaving_stores_nothing(router: Router, database: Database) -> None:
-    run_dialog(router, NURHAYATI[1], [
-        ("pendamping minta uang potongan", contains("koordinator", "Sejak kapan")),
-        ("bulan ini", contains("Ringkasan", "Perilaku pendamping")),
-        ("batal", contains("tidak dikirim")),
-        ("bantuan belum cair padahal tetangga sudah", contains("Sejak kapan")),
-        ("menu", contains("Saya bisa membantu")),
-    ], channel=NURHAYATI[0])  # fmt: skip
+    run_dialog(
+        router,
+        NURHAYATI[1],
+        [
+            ("pendamping minta uang potongan", contains("koordinator", "Sejak kapan")),
+            ("bulan ini", contains("Ringkasan", "Perilaku pendamping")),
+            ("batal", contains("tidak dikirim")),
+            ("bantuan belum cair padahal tetangga sudah", contains("Sejak kapan")),
+            ("menu", contains("Saya bisa membantu")),
+        ],
+        channel=NURHAYATI[0],
+    )
     with database.session() as db:
         assert db.scalar(select(func.count()).select_from(Complaint)) == 0
     assert outbox_to(database, RINA) == []
 
 
 def test_looking_up_complaints_in_words(router: Router, database: Database) -> None:
-    run_dialog(router, NURHAYATI[1], [
-        ("cek status pengaduan", contains("tidak punya pengaduan")),
-        ("kks tertelan mesin atm tadi pagi", contains("Sejak kapan")),
-        ("hari ini", contains("Ringkasan")),
-        ("kirim", contains("ADU-")),
-    ], channel=NURHAYATI[0])  # fmt: skip
+    run_dialog(
+        router,
+        NURHAYATI[1],
+        [
+            ("cek status pengaduan", contains("tidak punya pengaduan")),
+            ("kks tertelan mesin atm tadi pagi", contains("Sejak kapan")),
+            ("hari ini", contains("Ringkasan")),
+            ("kirim", contains("ADU-")),
+        ],
+        channel=NURHAYATI[0],
+    )
     ticket = stored(database)[0].ticket
-    run_dialog(router, NURHAYATI[1], [
-        ("pengaduan saya sudah diproses belum", contains(ticket, "menunggu tanggapan")),
-        (f"aduan saya {ticket} sudah sampai mana", contains(ticket, "Pengaduan dicatat")),
-    ], channel=NURHAYATI[0])  # fmt: skip
+    run_dialog(
+        router,
+        NURHAYATI[1],
+        [
+            ("pengaduan saya sudah diproses belum", contains(ticket, "menunggu tanggapan")),
+            (f"aduan saya {ticket} sudah sampai mana", contains(ticket, "Pengaduan dicatat")),
+        ],
+        channel=NURHAYATI[0],
+    )

@@ -77,8 +77,12 @@ def test_killed_between_saving_and_answering_the_complaint_exists_once_and_can_b
 
     crashed = subprocess.run(
         [sys.executable, "-c", CRASHING_APP, database.url, *NURHAYATI, "kirim", "wamid.KIRIM-1"],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
     assert "ANSWERED" not in crashed.stdout
     assert count(database) == 1
@@ -111,9 +115,16 @@ def test_export_has_exactly_the_agreed_columns_and_no_personal_data(
     out = capsys.readouterr().out
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == [
-        "ticket", "category", "status", "assignee_kode", "escalation_level",
-        "created_at", "first_response_due", "resolution_due", "resolved_at",
-    ]  # fmt: skip
+        "ticket",
+        "category",
+        "status",
+        "assignee_kode",
+        "escalation_level",
+        "created_at",
+        "first_response_due",
+        "resolution_due",
+        "resolved_at",
+    ]
     by_ticket = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     assert by_ticket[assigned]["assignee_kode"] == "PD001" and by_ticket[assigned]["status"] == "resolved"
     assert by_ticket[assigned]["created_at"] == "2026-11-23T02:00:00+00:00"
@@ -145,9 +156,12 @@ def test_escalate_can_be_run_by_hand(
 
 
 async def test_an_unseen_rest_user_files_a_complaint_and_it_is_in_the_export(
-    database: Database, content: Content, nlu: NluClient, monkeypatch: pytest.MonkeyPatch,
+    database: Database,
+    content: Content,
+    nlu: NluClient,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     services = Services(Settings(), database, content, nlu, Router(database, content, nlu))
     async with TestClient(TestServer(web_app(services))) as client:
 

@@ -54,23 +54,59 @@ def router(database: Database, content: Content, clock: Clock) -> Router:
 # reporter, category, story, who handles it, who also sees it, who cannot see it now (the people it is about
 # first: they can never see it, not even after escalation)
 MATRIX = [
-    pytest.param(NURHAYATI, "kks_hilang", "Kartu KKS saya hilang di pasar", RINA, [], [], [DEWI, AGUS, SITI],
-                 id="default"),
-    pytest.param(NURHAYATI, "pendamping", "Pendamping minta uang 50 ribu tiap pencairan", DEWI, [], [RINA],
-                 [AGUS, SITI], id="about-pendamping"),
-    pytest.param(NURHAYATI, "ketua", "Ketua kelompok menyuruh kami kerja bakti", RINA, [], [SITI], [DEWI],
-                 id="about-ketua"),
-    pytest.param(NURHAYATI, "ketua", "Ketua kelompok minta uang 20 ribu setiap cair", RINA, [DEWI], [SITI], [AGUS],
-                 id="ketua-took-money"),
-    pytest.param(NURHAYATI, "bantuan_berkurang", "Bantuan saya dipotong orang di agen", RINA, [DEWI], [],
-                 [SITI, AGUS], id="money-taken"),
-    pytest.param(NEIGHBOUR, "data_salah", "Nama saya tidak terdaftar lagi", DEWI, [], [], [RINA, AGUS],
-                 id="no-pendamping-region-koordinator"),
-    pytest.param(UNSEEN, "lainnya", "Saya mau bertanya soal bantuan", ADMIN, [], [], [RINA, DEWI],
-                 id="unknown-admin-queue"),
-    pytest.param(MARIA, "pendamping", "Pendamping tidak pernah datang", ADMIN, [], [YOHANES], [DEWI],
-                 id="papua-no-koordinator"),
-]  # fmt: skip
+    pytest.param(
+        NURHAYATI, "kks_hilang", "Kartu KKS saya hilang di pasar", RINA, [], [], [DEWI, AGUS, SITI], id="default"
+    ),
+    pytest.param(
+        NURHAYATI,
+        "pendamping",
+        "Pendamping minta uang 50 ribu tiap pencairan",
+        DEWI,
+        [],
+        [RINA],
+        [AGUS, SITI],
+        id="about-pendamping",
+    ),
+    pytest.param(
+        NURHAYATI, "ketua", "Ketua kelompok menyuruh kami kerja bakti", RINA, [], [SITI], [DEWI], id="about-ketua"
+    ),
+    pytest.param(
+        NURHAYATI,
+        "ketua",
+        "Ketua kelompok minta uang 20 ribu setiap cair",
+        RINA,
+        [DEWI],
+        [SITI],
+        [AGUS],
+        id="ketua-took-money",
+    ),
+    pytest.param(
+        NURHAYATI,
+        "bantuan_berkurang",
+        "Bantuan saya dipotong orang di agen",
+        RINA,
+        [DEWI],
+        [],
+        [SITI, AGUS],
+        id="money-taken",
+    ),
+    pytest.param(
+        NEIGHBOUR,
+        "data_salah",
+        "Nama saya tidak terdaftar lagi",
+        DEWI,
+        [],
+        [],
+        [RINA, AGUS],
+        id="no-pendamping-region-koordinator",
+    ),
+    pytest.param(
+        UNSEEN, "lainnya", "Saya mau bertanya soal bantuan", ADMIN, [], [], [RINA, DEWI], id="unknown-admin-queue"
+    ),
+    pytest.param(
+        MARIA, "pendamping", "Pendamping tidak pernah datang", ADMIN, [], [YOHANES], [DEWI], id="papua-no-koordinator"
+    ),
+]
 
 
 def everything_a_person_can_try(ticket: str) -> list[str]:

@@ -21,9 +21,17 @@ from tests.dialog import shown
 from tests.test_nlu import INTENTS, training_examples
 
 KNOWLEDGE_INTENTS = [
-    "ask_rights", "ask_obligations", "ask_sanctions", "ask_components", "ask_amount", "ask_disbursement",
-    "ask_complementary", "ask_graduation", "ask_p2k2", "talk_to_human",
-]  # fmt: skip
+    "ask_rights",
+    "ask_obligations",
+    "ask_sanctions",
+    "ask_components",
+    "ask_amount",
+    "ask_disbursement",
+    "ask_complementary",
+    "ask_graduation",
+    "ask_p2k2",
+    "talk_to_human",
+]
 
 
 @pytest.fixture

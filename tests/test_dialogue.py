@@ -141,9 +141,14 @@ def test_hapus_data_leaves_no_outbox_row_naming_the_person(router: Router, datab
         db.flush()
         for key, status in (("sent-notice", "sent"), ("waiting-notice", "pending")):
             outbox.enqueue(
-                db, channel="whatsapp", recipient="6281200000003", body={"text": "Pengumuman"}, kind="broadcast",
-                dedup_key=key, person_id=person.id,
-            )  # fmt: skip
+                db,
+                channel="whatsapp",
+                recipient="6281200000003",
+                body={"text": "Pengumuman"},
+                kind="broadcast",
+                dedup_key=key,
+                person_id=person.id,
+            )
             db.execute(update(OutboxMessage).where(OutboxMessage.dedup_key == key).values(status=status))
     run_dialog(router, "6281200000003", [("HAPUS DATA", contains("YA")), ("YA", contains("daftar"))], "whatsapp")
     with database.session() as db:

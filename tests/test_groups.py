@@ -182,11 +182,15 @@ def test_answering_a_reminder_is_counted_for_the_ketua(database: Database, conte
     run_dialog(
         bot,
         "7001",
-        [("/jadwal", contains("Jadwal baru")), ("baru", contains("Kapan")),
-         ("Selasa minggu kedua jam 9 di balai RW", contains("acara")), ("lewati", contains("Simpan")),
-         ("simpan", contains("tersimpan"))],
+        [
+            ("/jadwal", contains("Jadwal baru")),
+            ("baru", contains("Kapan")),
+            ("Selasa minggu kedua jam 9 di balai RW", contains("acara")),
+            ("lewati", contains("Simpan")),
+            ("simpan", contains("tersimpan")),
+        ],
         channel="telegram",
-    )  # fmt: skip
+    )
     with database.session() as db:
         meeting_id = db.scalars(select(Meeting.id)).one()
     # The reminder's buttons (reminders.meetings.reply_payload), as Telegram or WhatsApp send them back.

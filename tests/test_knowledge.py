@@ -34,10 +34,18 @@ def router(database: Database, content: Content, nlu: NluClient) -> Router:
         ("p2k2 tu apa sih", both(contains("Pertemuan Peningkatan Kemampuan Keluarga", "setiap bulan"), SOURCE)),
     ],
     ids=[
-        "rights", "obligations", "sanctions", "sanctions-difference", "components", "amount", "disbursement",
-        "complementary", "graduation", "p2k2",
+        "rights",
+        "obligations",
+        "sanctions",
+        "sanctions-difference",
+        "components",
+        "amount",
+        "disbursement",
+        "complementary",
+        "graduation",
+        "p2k2",
     ],
-)  # fmt: skip
+)
 def test_every_knowledge_intent_answers_with_its_source(router: Router, said: str, must_show: Check) -> None:
     run_dialog(router, "ibu-kn", [(said, must_show)])
 
@@ -53,9 +61,16 @@ def test_every_knowledge_intent_answers_with_its_source(router: Router, said: st
         ("bantuan buat ibu hamil brp", both(contains("ibu hamil", "Rp3.000.000"), lacks("Rp900.000"))),
         ("dana pkh utk lansia berapa", both(contains("lansia", "Rp2.400.000"), lacks("Rp900.000"))),
     ],
-    ids=["obligation-pregnant", "obligation-smp", "obligation-elderly", "amount-smp", "amount-sd",
-         "amount-pregnant", "amount-elderly"],
-)  # fmt: skip
+    ids=[
+        "obligation-pregnant",
+        "obligation-smp",
+        "obligation-elderly",
+        "amount-smp",
+        "amount-sd",
+        "amount-pregnant",
+        "amount-elderly",
+    ],
+)
 def test_the_component_in_the_question_picks_the_answer(router: Router, said: str, must_show: Check) -> None:
     run_dialog(router, "ibu-komponen", [(said, both(must_show, SOURCE))])
 

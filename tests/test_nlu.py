@@ -17,11 +17,30 @@ from nlu.evaluation import accuracy, load_labelled
 
 ROOT = Path(__file__).resolve().parents[1]
 INTENTS = [
-    "greet", "goodbye", "thanks", "help", "ask_rights", "ask_obligations", "ask_sanctions", "ask_components",
-    "ask_amount", "ask_disbursement", "ask_complementary", "ask_graduation", "ask_p2k2", "learn_module",
-    "file_complaint", "complaint_status", "ask_meeting", "talk_to_human", "affirm", "deny", "stop",
-    "bot_challenge", "out_of_scope",
-]  # fmt: skip
+    "greet",
+    "goodbye",
+    "thanks",
+    "help",
+    "ask_rights",
+    "ask_obligations",
+    "ask_sanctions",
+    "ask_components",
+    "ask_amount",
+    "ask_disbursement",
+    "ask_complementary",
+    "ask_graduation",
+    "ask_p2k2",
+    "learn_module",
+    "file_complaint",
+    "complaint_status",
+    "ask_meeting",
+    "talk_to_human",
+    "affirm",
+    "deny",
+    "stop",
+    "bot_challenge",
+    "out_of_scope",
+]
 DOMAIN_INTENTS = set(INTENTS) - {"out_of_scope"}
 
 

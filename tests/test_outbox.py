@@ -38,8 +38,14 @@ def fill(database: Database, count: int, recipients: int | None = None, prefix: 
     with database.session() as db:
         for i in range(count):
             chat = str(1000 + (i % recipients if recipients else i))
-            outbox.enqueue(db, channel="telegram", recipient=chat, body={"text": f"pesan {i}"}, kind="broadcast",
-                           dedup_key=f"{prefix}:{i}")  # fmt: skip
+            outbox.enqueue(
+                db,
+                channel="telegram",
+                recipient=chat,
+                body={"text": f"pesan {i}"},
+                kind="broadcast",
+                dedup_key=f"{prefix}:{i}",
+            )
 
 
 def statuses(database: Database) -> Counter[str]:
@@ -178,8 +184,14 @@ async def test_one_person_reads_her_messages_in_order(database: Database) -> Non
 async def test_a_reply_goes_before_a_waiting_broadcast(database: Database) -> None:
     fill(database, 5)
     with database.session() as db:
-        outbox.enqueue(db, channel="telegram", recipient="2000", body={"text": "jawaban"}, kind="reply",
-                       dedup_key="reply:telegram:m1:0")  # fmt: skip
+        outbox.enqueue(
+            db,
+            channel="telegram",
+            recipient="2000",
+            body={"text": "jawaban"},
+            kind="reply",
+            dedup_key="reply:telegram:m1:0",
+        )
     transport = RecordingTransport()
     await OutboxSender(database, transport, Limits(per_second=200, batch=1)).drain()
     assert [text for _, _, text in transport.delivered] == ["jawaban"]

@@ -34,13 +34,24 @@ async def server() -> AsyncIterator[FakeBotApi]:
 
 
 async def start_sender(database: Database, server: FakeBotApi, log: Path) -> asyncio.subprocess.Process:
-    env = {**os.environ, "SAHABAT_DATABASE_URL": database.url, "TELEGRAM_BOT_TOKEN": TOKEN,
-           "TELEGRAM_API_BASE_URL": server.base_url}  # fmt: skip
+    env = {
+        **os.environ,
+        "SAHABAT_DATABASE_URL": database.url,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": server.base_url,
+    }
     with log.open("ab") as stderr:  # the child keeps its own copy of the file
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "outbox", "send", cwd=ROOT, env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "outbox",
+            "send",
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=stderr,
+        )
 
 
 def rows_by_status(database: Database) -> dict[str, set[str]]:
@@ -56,8 +67,14 @@ async def test_a_killed_sender_loses_nothing_and_repeats_only_what_was_in_flight
 ) -> None:
     with database.session() as db:
         for n in range(MESSAGES):
-            outbox.enqueue(db, channel="telegram", recipient=str(7000 + n % 30), body={"text": f"pengingat {n}"},
-                           kind="reminder", dedup_key=f"crash:{n}")  # fmt: skip
+            outbox.enqueue(
+                db,
+                channel="telegram",
+                recipient=str(7000 + n % 30),
+                body={"text": f"pengingat {n}"},
+                kind="reminder",
+                dedup_key=f"crash:{n}",
+            )
     log = tmp_path / "sender.log"
     sender = await start_sender(database, server, log)
     victim = sender

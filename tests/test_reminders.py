@@ -26,9 +26,14 @@ def add_meeting(database: Database, **values: object) -> int:
     with database.session() as db:
         group = db.scalars(select(Group).where(Group.name == "Melati 1")).one()
         fields: dict[str, object] = {
-            "recurrence": "once", "first_date": MEETING_DAY, "local_time": "09:00", "timezone": "Asia/Jakarta",
-            "place": "balai RW", "topic": "", "version": 1,
-        }  # fmt: skip
+            "recurrence": "once",
+            "first_date": MEETING_DAY,
+            "local_time": "09:00",
+            "timezone": "Asia/Jakarta",
+            "place": "balai RW",
+            "topic": "",
+            "version": 1,
+        }
         meeting = Meeting(group_id=group.id, **{**fields, **values})
         db.add(meeting)
         db.flush()

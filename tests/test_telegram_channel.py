@@ -210,8 +210,14 @@ async def test_outbox_rows_reach_telegram_within_the_limits(fake: FakeBotApi, da
     fake.per_second, fake.per_chat_interval = 30, 1.0
     with database.session() as db:
         for n in range(40):
-            outbox.enqueue(db, channel="telegram", recipient=str(950 + n % 20), body={"text": f"Pengumuman {n}"},
-                           kind="broadcast", dedup_key=f"t:{n}")  # fmt: skip
+            outbox.enqueue(
+                db,
+                channel="telegram",
+                recipient=str(950 + n % 20),
+                body={"text": f"Pengumuman {n}"},
+                kind="broadcast",
+                dedup_key=f"t:{n}",
+            )
     bot = outbox_bot(TelegramSettings(TOKEN, fake.base_url))
     await bot.initialize()
     sender = OutboxSender(database, TelegramTransport(bot, database), Limits(per_second=30, per_chat_interval=1.0))

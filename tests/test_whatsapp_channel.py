@@ -141,8 +141,9 @@ async def test_a_conversation_with_a_list_and_picks_both_ways(app: App, graph: F
 
 
 async def test_unsupported_messages_get_a_friendly_answer(app: App, graph: FakeGraphApi, content: Content) -> None:
-    for n, (kind, payload) in enumerate([("audio", {"id": "a1", "voice": True}), ("image", {"id": "i1"}),
-                                         ("sticker", {"id": "s1"})]):  # fmt: skip
+    for n, (kind, payload) in enumerate(
+        [("audio", {"id": "a1", "voice": True}), ("image", {"id": "i1"}), ("sticker", {"id": "s1"})]
+    ):
         assert await app.post(fake_graph.message(IBU, f"wamid.M{n}", kind, payload)) == 200
     await graph.wait_for(lambda: len(graph.to(IBU)) >= 3)
     assert bodies(graph.to(IBU)).count(content.strings.unsupported_media) == 3
@@ -199,8 +200,14 @@ async def test_delivery_reports_update_the_outbox_row(app: App, graph: FakeGraph
     await app.post(fake_graph.text(IBU, "wamid.HI", "/help"))  # opens the 24-hour window
     await graph.wait_for(lambda: len(graph.to(IBU)) >= 2)
     with database.session() as db:
-        outbox.enqueue(db, channel="whatsapp", recipient=IBU, body={"text": "Pertemuan besok jam 9."},
-                       kind="reminder", dedup_key="r:1")  # fmt: skip
+        outbox.enqueue(
+            db,
+            channel="whatsapp",
+            recipient=IBU,
+            body={"text": "Pertemuan besok jam 9."},
+            kind="reminder",
+            dedup_key="r:1",
+        )
     app.sender.wake()
     await eventually(lambda: row(database, "r:1").status == "sent")
     wamid = row(database, "r:1").platform_id
@@ -224,12 +231,31 @@ async def test_outside_the_window_reminders_use_their_template_and_a_missing_one
         person.identities.append(ChannelIdentity(channel="whatsapp", external_id=IBU))
         db.add(person)
         db.flush()
-        db.add(Turn(person_id=person.id, channel="whatsapp", direction="in", text="halo",
-                    created_at=datetime.now(UTC) - timedelta(hours=30)))  # fmt: skip
-        outbox.enqueue(db, channel="whatsapp", recipient=IBU, body={"text": "Pertemuan kelompok\nbesok jam 9."},
-                       kind="reminder", dedup_key="r:tpl")  # fmt: skip
-        outbox.enqueue(db, channel="whatsapp", recipient=IBU, body={"text": "Pengaduan naik ke koordinator."},
-                       kind="escalation", dedup_key="e:tpl")  # fmt: skip
+        db.add(
+            Turn(
+                person_id=person.id,
+                channel="whatsapp",
+                direction="in",
+                text="halo",
+                created_at=datetime.now(UTC) - timedelta(hours=30),
+            )
+        )
+        outbox.enqueue(
+            db,
+            channel="whatsapp",
+            recipient=IBU,
+            body={"text": "Pertemuan kelompok\nbesok jam 9."},
+            kind="reminder",
+            dedup_key="r:tpl",
+        )
+        outbox.enqueue(
+            db,
+            channel="whatsapp",
+            recipient=IBU,
+            body={"text": "Pengaduan naik ke koordinator."},
+            kind="escalation",
+            dedup_key="e:tpl",
+        )
     app.sender.wake()
     await graph.wait_for(lambda: any(m["type"] == "template" for m in graph.sent))
     sent = next(m for m in graph.sent if m["type"] == "template")["template"]
@@ -245,8 +271,9 @@ async def test_outside_the_window_reminders_use_their_template_and_a_missing_one
 async def test_a_refused_template_says_so_on_the_row(app: App, graph: FakeGraphApi, database: Database) -> None:
     graph.known_templates = {"something_else"}
     with database.session() as db:
-        outbox.enqueue(db, channel="whatsapp", recipient="628111", body={"text": "Rapat"}, kind="broadcast",
-                       dedup_key="b:tpl")  # fmt: skip
+        outbox.enqueue(
+            db, channel="whatsapp", recipient="628111", body={"text": "Rapat"}, kind="broadcast", dedup_key="b:tpl"
+        )
     app.sender.wake()
     await eventually(lambda: row(database, "b:tpl").status == "failed")
     refused = row(database, "b:tpl").last_error or ""
