@@ -1,0 +1,155 @@
+"""Every status, role, channel and kind the code compares, as one `StrEnum` each.
+
+Members are `str`s equal to the values stored in the database and written in content/ (``Role.KPM == "kpm"``), so
+columns, YAML and JSON keep their plain strings while the code names each value once and mypy catches a typo.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """A person's role in the programme. Leading a group is a membership role (`MemberRole`), not this."""
+
+    KPM = "kpm"
+    PENDAMPING = "pendamping"
+    KOORDINATOR = "koordinator"
+    # Dinas Sosial staff: the queue a case reaches when nobody nearer can take it.
+    ADMIN = "admin"
+
+
+STAFF_ROLES = frozenset({Role.PENDAMPING, Role.KOORDINATOR, Role.ADMIN})
+
+
+class MemberRole(StrEnum):
+    ANGGOTA = "anggota"
+    KETUA = "ketua"
+
+
+class GroupKind(StrEnum):
+    PKH = "PKH"
+    KUBE = "KUBE"
+
+
+class RegionLevel(StrEnum):
+    PROVINSI = "provinsi"
+    KABUPATEN = "kabupaten"
+    KECAMATAN = "kecamatan"
+    KELURAHAN = "kelurahan"
+
+
+class Channel(StrEnum):
+    TELEGRAM = "telegram"
+    WHATSAPP = "whatsapp"
+    REST = "rest"
+    CONSOLE = "console"
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class OutboxKind(StrEnum):
+    """What an outbox row carries; it decides its lane and, on WhatsApp, its template outside the 24-hour window."""
+
+    # An answer to the person's own message (WhatsApp replies go through the outbox).
+    REPLY = "reply"
+    # A broadcast's progress message to its sender (edited in place on Telegram).
+    PROGRESS = "progress"
+    COMPLAINT = "complaint"
+    ESCALATION = "escalation"
+    REMINDER = "reminder"
+    BROADCAST = "broadcast"
+    # A pendamping's answer to a question a KPM sent her (issue 9).
+    ANSWER = "answer"
+    # The weekly summary to pendamping and koordinator (issue 11).
+    DIGEST = "digest"
+
+
+class OutboxStatus(StrEnum):
+    """pending → sending → sent | failed | blocked | cancelled."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    CANCELLED = "cancelled"
+
+
+FINAL_OUTBOX_STATUSES = frozenset(
+    {OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.BLOCKED, OutboxStatus.CANCELLED}
+)
+
+
+class Delivery(StrEnum):
+    """WhatsApp delivery reports on a sent row."""
+
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+
+
+class ComplaintStatus(StrEnum):
+    """open → acknowledged → resolved → closed; reopening goes back to open."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Level(StrEnum):
+    """Who handles a complaint (or a question) now; escalation climbs in this order."""
+
+    PENDAMPING = "pendamping"
+    KOORDINATOR = "koordinator"
+    ADMIN = "admin"
+
+
+class ComplaintEventKind(StrEnum):
+    CREATED = "created"
+    ACKNOWLEDGED = "acknowledged"
+    REPLIED = "replied"
+    RESOLVED = "resolved"
+    REASSIGNED = "reassigned"
+    ESCALATED = "escalated"
+    CONFIRMED = "confirmed"
+    REOPENED = "reopened"
+
+
+class Recurrence(StrEnum):
+    ONCE = "once"
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY = "monthly"
+
+
+class MeetingAnswer(StrEnum):
+    HADIR = "hadir"
+    TIDAK = "tidak"
+
+
+class BroadcastStatus(StrEnum):
+    """sending → done | cancelled."""
+
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class LessonStage(StrEnum):
+    STEPS = "steps"
+    QUIZ = "quiz"
+    PRACTICE = "practice"
+    DONE = "done"
+
+
+class PracticeKind(StrEnum):
+    MASUK = "masuk"
+    KELUAR = "keluar"
+    TABUNGAN = "tabungan"
+    PINJAMAN = "pinjaman"
+    USAHA = "usaha"
