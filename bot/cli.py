@@ -107,12 +107,19 @@ def cmd_content_check(_: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_admin_import(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import Session
+
     from store.directory import DirectoryImportError, import_files
 
     with migrated_database(settings) as db:
         try:
-            with db.session() as session:
-                summary = import_files(session, [Path(p) for p in args.files])
+            if args.dry_run:  # the same import, every change listed, then rolled back
+                with Session(db.engine) as session:
+                    summary = import_files(session, [Path(p) for p in args.files], dry_run=True)
+                    session.rollback()
+            else:
+                with db.session() as session:
+                    summary = import_files(session, [Path(p) for p in args.files])
         except DirectoryImportError as error:
             for problem in error.problems:
                 print(problem, file=sys.stderr)
@@ -190,6 +197,7 @@ def parser() -> argparse.ArgumentParser:
     admin = commands.add_parser("admin", help="administration").add_subparsers(dest="admin", required=True)
     importer = admin.add_parser("import", help="load pendamping.csv / anggota.csv (all rows or none)")
     importer.add_argument("files", nargs="+")
+    importer.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")
     importer.set_defaults(func=cmd_admin_import)
     complaints = admin.add_parser("complaints", help="complaints: export, escalate now").add_subparsers(
         dest="complaints", required=True

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from store.directory import normalize_phone
 from store.models import (
     ChannelIdentity,
     ConversationState,
@@ -17,6 +16,7 @@ from store.models import (
     PracticeEntry,
     Turn,
 )
+from store.phones import normalize_phone
 
 # Channels whose user ids are phone numbers (WhatsApp sends 6281234567890): a first message from one is matched to
 # the person with that phone in the directory (anggota.csv), so her groups and pendamping are known at once.
