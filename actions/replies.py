@@ -12,6 +12,7 @@ from content.loader import Content
 from content.schema import MenuItem
 from store import groups
 from store.models import ConversationState, Person
+from store.reach import Channels
 
 MAX_OPTIONS = 10
 
@@ -52,6 +53,8 @@ class Request:
     content: Content
     text: str
     intent: str
+    # Where messages she starts can go (store/reach.py): the channels this deployment configured.
+    channels: Channels
     entities: dict[str, list[str]] = field(default_factory=dict)
     now: datetime = field(default_factory=datetime.now)
     # Set when the person asked to be forgotten: nothing more is stored for this message.

@@ -20,12 +20,15 @@ from bot.channels.whatsapp_api import GraphClient, WhatsAppTransport, sending_li
 from bot.dialogue import Router
 from bot.outbox import Limits, OutboxSender, Transport
 from bot.settings import Settings
+from common.enums import Channel
 from content.loader import Content, load_content
 from nlu.client import NluClient
 from nlu.rasa_env import RasaEnvironment, RasaServer
 from reminders.escalation import escalate_now
 from reminders.scheduler import ReminderScheduler
+from store import reach
 from store.db import Database
+from store.reach import Channels
 
 log = logging.getLogger(__name__)
 ESCALATION_EVERY = timedelta(minutes=5)
@@ -59,18 +62,29 @@ def nlu_service(settings: Settings) -> Iterator[str]:
         server.stop()
 
 
+def reach_channels(settings: Settings) -> Channels:
+    """The channels people are written to here: REST (always served) and the platform channels the settings enable.
+    Everything that writes to people (reminders, notices, complaint updates) gets them from here (store/reach.py)."""
+    enabled = [Channel.REST]
+    enabled += [Channel.TELEGRAM] if settings.telegram else []
+    enabled += [Channel.WHATSAPP] if settings.whatsapp else []
+    return reach.configured(enabled)
+
+
 @contextlib.contextmanager
 def services(settings: Settings) -> Iterator[Services]:
     content = load_content()
     db = Database(settings.database_url)
     db.migrate()
+    channels = reach_channels(settings)
     with nlu_service(settings) as nlu_url:
         nlu = NluClient(nlu_url)
-        scheduler = ReminderScheduler(db, content, offsets=settings.reminder_offsets)
+        scheduler = ReminderScheduler(db, content, offsets=settings.reminder_offsets, channels=channels)
         # Complaint deadlines: remind handlers before, move cases up a level after (idempotent: dedup keys).
-        scheduler.add_periodic("complaint-escalation", lambda: escalate_now(db, content), ESCALATION_EVERY)
+        scheduler.add_periodic("complaint-escalation", lambda: escalate_now(db, content, channels), ESCALATION_EVERY)
         try:
-            yield Services(settings, db, content, nlu, Router(db, content, nlu), scheduler)
+            router = Router(db, content, nlu, channels=channels)
+            yield Services(settings, db, content, nlu, router, scheduler)
         finally:
             nlu.close()
             db.dispose()

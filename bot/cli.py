@@ -146,7 +146,7 @@ def cmd_complaints_escalate(settings: Settings, args: argparse.Namespace) -> int
     content = load_content()
     with migrated_database(settings) as db, db.session() as session:
         now = args.now.astimezone(dt.UTC) if args.now else dt.datetime.now(dt.UTC)
-        acted = run_escalations(session, content, now)
+        acted = run_escalations(session, content, now, app.reach_channels(settings))
     print(f"complaints reminded or escalated: {acted}")
     return 0
 

@@ -19,6 +19,7 @@ from store import people
 from store.db import Database
 from store.models import ProcessedMessage, Turn
 from store.privacy import mask_personal_numbers
+from store.reach import Channels
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +70,19 @@ def parse_payload(text: str) -> Understood | None:
 
 class Router:
     def __init__(
-        self, db: Database, content: Content, nlu: Parser, clock: Callable[[], datetime] | None = None
+        self,
+        db: Database,
+        content: Content,
+        nlu: Parser,
+        clock: Callable[[], datetime] | None = None,
+        *,
+        channels: Channels,
     ) -> None:
         self.db = db
         self.content = content
         self.nlu = nlu
+        # The channels messages can be started on here (bot/app.py, from the settings): store/reach.py.
+        self.channels = channels
         self.clock = clock or (lambda: datetime.now(UTC))
 
     def handle(self, inbound: Inbound) -> list[Reply]:
@@ -121,10 +130,11 @@ class Router:
                 seen = ProcessedMessage(channel=inbound.channel, message_id=inbound.message_id)
                 db.add(seen)
                 db.flush()
-            person, _ = people.find_or_create(db, inbound.channel, inbound.sender)
+            now = self.clock()
+            person, _ = people.find_or_create(db, inbound.channel, inbound.sender, now)
             state = people.state_of(db, person)
             text = inbound.text.strip()
-            request = Request(db, person, state, self.content, text, "", now=self.clock())
+            request = Request(db, person, state, self.content, text, "", self.channels, now=now)
             replies, understood = self._reply(request)
             request.text = text
             if not request.erased and person.privacy_notice_at is None:

@@ -73,7 +73,8 @@ def report_text(content: Content, broadcast: Broadcast, counts: Counter[str] | N
         number=broadcast.id,
         sent=counts.get("sent", 0),
         failed=counts.get("failed", 0),
-        blocked=counts.get("blocked", 0) + broadcast.skipped_unreachable,
+        blocked=counts.get("blocked", 0),
+        unreachable=broadcast.skipped_unreachable,
         opted_out=broadcast.skipped_opted_out,
         cancelled=counts.get("cancelled", 0),
     )

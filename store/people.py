@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from store import reach
 from store.models import (
     ChannelIdentity,
     ConversationState,
@@ -15,6 +18,7 @@ from store.models import (
     Person,
     PracticeEntry,
     Turn,
+    utcnow,
 )
 from store.phones import normalize_phone
 
@@ -25,13 +29,15 @@ PHONE_CHANNELS = {"whatsapp"}
 ERASED = "dihapus"
 
 
-def find_or_create(db: Session, channel: str, external_id: str) -> tuple[Person, bool]:
-    """The person behind a channel identity; a new identity makes a new person (KPM by default), unless its phone
-    number is already someone's in the directory."""
+def find_or_create(db: Session, channel: str, external_id: str, now: datetime | None = None) -> tuple[Person, bool]:
+    """The person behind a channel identity she is writing from; a new identity makes a new person (KPM by default),
+    unless its phone number is already someone's in the directory. Records that she wrote from it (store/reach.py)."""
+    now = now or utcnow()
     identity = db.scalar(
         select(ChannelIdentity).where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
     )
     if identity is not None:
+        reach.heard_from(identity.person, identity, now)
         return identity.person, False
     phone = normalize_phone(external_id) if channel in PHONE_CHANNELS else None
     known = (
@@ -39,15 +45,14 @@ def find_or_create(db: Session, channel: str, external_id: str) -> tuple[Person,
         if phone is not None
         else None
     )
-    if known is not None:
-        known.identities.append(ChannelIdentity(channel=channel, external_id=external_id))
-        db.flush()
-        return known, False
-    person = Person(phone=phone)
-    person.identities.append(ChannelIdentity(channel=channel, external_id=external_id))
-    db.add(person)
+    person = known if known is not None else Person(phone=phone)
+    identity = ChannelIdentity(channel=channel, external_id=external_id)
+    person.identities.append(identity)
+    reach.heard_from(person, identity, now)
+    if known is None:
+        db.add(person)
     db.flush()
-    return person, True
+    return person, known is None
 
 
 def state_of(db: Session, person: Person) -> ConversationState:
@@ -81,7 +86,7 @@ def erase(db: Session, person: Person) -> bool:
     for model in (Turn, ConversationState, LessonProgress, PracticeEntry, MeetingReply, ChannelIdentity):
         db.execute(delete(model).where(model.person_id == person.id))
     if person.in_directory:
-        person.privacy_notice_at = None
+        person.privacy_notice_at = person.last_channel = None
         db.expire(person, ["identities"])
         return True
     db.delete(person)

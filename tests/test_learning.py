@@ -12,12 +12,12 @@ from bot.dialogue import Inbound, Router
 from content.loader import Content
 from nlu.client import NluClient
 from store.db import Database
-from tests.dialog import contains, run_dialog, shown
+from tests.dialog import BOTH_CHANNELS, contains, run_dialog, shown
 
 
 @pytest.fixture
 def router(database: Database, content: Content, nlu: NluClient) -> Router:
-    return Router(database, content, nlu)
+    return Router(database, content, nlu, channels=BOTH_CHANNELS)
 
 
 def say(router: Router, sender: str, text: str) -> str:
@@ -37,7 +37,7 @@ def restarted_app(database: Database, content: Content, nlu: NluClient) -> Itera
     """What a restart leaves: the database, and nothing else from the old process."""
     fresh = Database(database.url)
     try:
-        yield Router(fresh, content, nlu)
+        yield Router(fresh, content, nlu, channels=BOTH_CHANNELS)
     finally:
         fresh.dispose()
 
