@@ -163,6 +163,24 @@ def cmd_admin_groups(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_admin_reach(settings: Settings, _: argparse.Namespace) -> int:
+    """Who cannot be written to with this deployment's channels, and why: staff fix it by asking her to write once
+    (an imported WhatsApp number), to unblock the assistant, or by adding her Telegram id or number."""
+    from store import reach
+
+    channels = app.reach_channels(settings)
+    with migrated_database(settings) as db, db.session() as session:
+        print(f"channels: {', '.join(sorted(channels))}")
+        members = reach.unreachable_members(session, channels)
+        for group, person, why in members:
+            print(f"{group.invite_code:<8} {group.name:<24} {person.name or '-':<28} {why}")
+        staff = reach.unreachable_staff(session, channels)
+        for person, why in staff:
+            print(f"{person.kode or '-':<8} {person.role:<24} {person.name or '-':<28} {why}")
+        print(f"{len(members)} memberships and {len(staff)} staff cannot be reached")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="sahabat", description="Sahabat KPM, the PKH assistant.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -211,6 +229,9 @@ def parser() -> argparse.ArgumentParser:
     escalate.set_defaults(func=cmd_complaints_escalate)
     admin.add_parser("groups", help="list groups with their invite codes and member counts").set_defaults(
         func=cmd_admin_groups
+    )
+    admin.add_parser("reach", help="list members and staff nobody can write to here, and why").set_defaults(
+        func=cmd_admin_reach
     )
     return root
 

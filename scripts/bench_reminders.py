@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from common.enums import Channel
 from content.loader import load_content
@@ -136,7 +136,7 @@ def main() -> int:
     due_at = datetime.now(UTC) + AHEAD + timedelta(seconds=20)
     offset = burst_start - due_at
     with db.session() as session:
-        session.execute(Meeting.__table__.update().where(Meeting.recurrence == "once").values(version=2))
+        session.execute(update(Meeting).where(Meeting.recurrence == "once").values(version=2))
     replanner = ReminderScheduler(db, content, offsets=(offset,), channels=CHANNELS)
     replanner.sync()
     replanner.stop()

@@ -27,8 +27,8 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.enums import Channel
-from store.models import ChannelIdentity, Person
+from common.enums import Channel, Role
+from store.models import ChannelIdentity, Group, Membership, Person
 
 Channels = frozenset[Channel]
 # Channels the assistant can start a conversation on, in the order they are preferred.
@@ -39,6 +39,7 @@ _ORDER = {channel: n for n, channel in enumerate(PUSH_CHANNELS + WAITING_CHANNEL
 # Channels whose business-initiated messages need the person's opt-in.
 OPT_IN_CHANNELS = frozenset({Channel.WHATSAPP})
 _CHUNK = 500
+STAFF = (Role.PENDAMPING, Role.KOORDINATOR, Role.ADMIN)
 
 
 class Unreached(StrEnum):
@@ -157,3 +158,22 @@ def heard_from(person: Person, identity: ChannelIdentity, now: datetime) -> None
         identity.unreachable_at = None
     if identity.channel in PUSH_CHANNELS and person.last_channel != identity.channel:
         person.last_channel = identity.channel
+
+
+def unreachable_members(db: Session, channels: Channels) -> list[tuple[Group, Person, Unreached]]:
+    """Every group member no reminder or notice reaches here, and why (`sahabat admin reach`): BERHENTI is her
+    choice and not listed; an imported number that never wrote is."""
+    found: list[tuple[Group, Person, Unreached]] = []
+    for group in db.scalars(select(Group).order_by(Group.name, Group.id)):
+        members = list(db.scalars(select(Membership.person_id).where(Membership.group_id == group.id)))
+        missed = audience(db, members, channels).unreachable
+        people = {p.id: p for p in db.scalars(select(Person).where(Person.id.in_(list(missed))))}
+        found += [(group, people[pid], why) for pid, why in missed.items()]
+    return found
+
+
+def unreachable_staff(db: Session, channels: Channels) -> list[tuple[Person, Unreached]]:
+    """Pendamping, koordinator and admin whom complaint updates cannot reach here."""
+    staff = list(db.scalars(select(Person).where(Person.role.in_(STAFF)).order_by(Person.kode, Person.id)))
+    missed = audience(db, [p.id for p in staff], channels, include_opted_out=True, can_wait=True).unreachable
+    return [(p, missed[p.id]) for p in staff if p.id in missed]
