@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from actions.replies import Reply, Request, with_menu
+from common.enums import MeetingAnswer, OutboxKind
 from reminders import meetings, wording
 from store import groups
 from store.models import Group, Meeting, MeetingReply, OutboxMessage
@@ -55,8 +56,8 @@ def ask_meeting(request: Request, only: list[Group] | None = None) -> list[Reply
 def meeting_reply(request: Request) -> list[Reply]:
     """Hadir / Tidak bisa hadir: from a reminder's button, or typed after a reminder."""
     words = request.content.strings.meetings
-    answer = (request.entity("answer") or "").lower()
-    answer = "hadir" if answer.startswith("hadir") else "tidak"
+    typed = (request.entity("answer") or "").lower()
+    answer = MeetingAnswer.HADIR if typed.startswith("hadir") else MeetingAnswer.TIDAK
     meeting_id, occurrence = request.entity("meeting"), request.entity("occurrence")
     if meeting_id is None or occurrence is None:
         latest = _latest_reminder(request)
@@ -81,12 +82,12 @@ def meeting_reply(request: Request) -> list[Reply]:
         )
     else:
         found.answer, found.answered_at = answer, request.now
-    return [Reply(words.reply_yes if answer == "hadir" else words.reply_no)]
+    return [Reply(words.reply_yes if answer == MeetingAnswer.HADIR else words.reply_no)]
 
 
 def _latest_reminder(request: Request) -> OutboxMessage | None:
     return request.db.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.person_id == request.person.id, OutboxMessage.kind == "reminder")
+        .where(OutboxMessage.person_id == request.person.id, OutboxMessage.kind == OutboxKind.REMINDER)
         .order_by(OutboxMessage.id.desc())
     ).first()

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from actions.registry import ACTIONS, COMMANDS, FORMS, TEXT_COMMANDS
 from actions.replies import Reply, Request, menu_options
+from common.enums import Channel, Direction
 from content.loader import Content
 from nlu.client import FALLBACK_INTENT, NluUnavailable, Parse
 from store import people
@@ -34,7 +35,7 @@ class Parser(Protocol):
 class Inbound:
     """One message from any channel, in the same shape."""
 
-    channel: str
+    channel: Channel
     sender: str
     text: str = ""
     # The platform's id for this message: a retried webhook carries the same one and is answered once.
@@ -196,13 +197,13 @@ class Router:
     def _menu_reply(self, text: str) -> list[Reply]:
         return [Reply(text, menu_options(self.content.strings.main_menu))]
 
-    def _record(self, request: Request, channel: str, understood: Understood | None, replies: list[Reply]) -> None:
+    def _record(self, request: Request, channel: Channel, understood: Understood | None, replies: list[Reply]) -> None:
         person_id = request.person.id
         request.db.add(
             Turn(
                 person_id=person_id,
                 channel=channel,
-                direction="in",
+                direction=Direction.IN,
                 text=mask_personal_numbers(request.text[:MAX_TEXT]),
                 intent=understood.intent if understood else None,
                 confidence=understood.confidence if understood else None,
@@ -210,7 +211,7 @@ class Router:
             )
         )
         for reply in replies:
-            request.db.add(Turn(person_id=person_id, channel=channel, direction="out", text=reply.text))
+            request.db.add(Turn(person_id=person_id, channel=channel, direction=Direction.OUT, text=reply.text))
         log.info(
             "%s %s: %r → %s",
             channel,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
+from common.enums import Channel, OutboxStatus
 from store import outbox
 from store.db import Database
 from store.models import OutboxMessage
@@ -40,7 +41,7 @@ class SendFailure(Exception):
 
 
 class Transport(Protocol):
-    channel: str
+    channel: Channel
 
     async def deliver(self, recipient: str, body: dict[str, Any]) -> str:
         """Sends one message; returns the platform's message id or raises SendFailure. `body` is the row's body
@@ -215,6 +216,6 @@ class OutboxSender:
                 )
                 outbox.mark_retry(db, message_id, failure.reason, datetime.now(UTC) + timedelta(seconds=delay))
             else:
-                status = "blocked" if failure.kind == "blocked" else "failed"
+                status = OutboxStatus.BLOCKED if failure.kind == "blocked" else OutboxStatus.FAILED
                 log.warning("%s outbox: %s %d to %s: %s", self.channel, status, message_id, where, failure.reason)
                 outbox.mark_final(db, message_id, status, failure.reason)

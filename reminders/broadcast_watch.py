@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from common.enums import OutboxKind, OutboxStatus
 from content.loader import Content
 from reminders import wording
 from store import broadcasts, outbox
@@ -35,7 +36,9 @@ def watch(db: Database, content: Content, now: datetime) -> int:
                 select(OutboxMessage).where(OutboxMessage.dedup_key == progress_key(broadcast.id))
             )
             if progress is not None:
-                _update_progress(session, progress, wording.progress_text(content, broadcast, counts), counts["sent"])
+                _update_progress(
+                    session, progress, wording.progress_text(content, broadcast, counts), counts[OutboxStatus.SENT]
+                )
             if broadcasts.finish(broadcast, counts, now):
                 closed += 1
                 _report(session, content, broadcast, progress)
@@ -43,15 +46,15 @@ def watch(db: Database, content: Content, now: datetime) -> int:
 
 
 def _update_progress(session: Session, progress: OutboxMessage, text: str, sent: int) -> None:
-    if progress.status == "pending":
+    if progress.status == OutboxStatus.PENDING:
         progress.body = {**progress.body, "text": text}
-    elif progress.status == "sent" and progress.platform_id and progress.body.get("text") != text:
+    elif progress.status == OutboxStatus.SENT and progress.platform_id and progress.body.get("text") != text:
         outbox.enqueue(
             session,
             channel=progress.channel,
             recipient=progress.recipient,
             body={"text": text, "edit_of": progress.platform_id},
-            kind="progress",
+            kind=OutboxKind.PROGRESS,
             dedup_key=f"{progress.dedup_key}:{sent}",
             person_id=progress.person_id,
         )
@@ -66,7 +69,7 @@ def _report(session: Session, content: Content, broadcast: Broadcast, progress: 
         channel=progress.channel,
         recipient=progress.recipient,
         body={"text": wording.report_text(content, broadcast)},
-        kind="progress",
+        kind=OutboxKind.PROGRESS,
         dedup_key=f"broadcast:{broadcast.id}:report",
         person_id=progress.person_id,
     )

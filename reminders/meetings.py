@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from common.enums import MeetingAnswer, OutboxKind, OutboxStatus
 from content.loader import Content
 from reminders import wording
 from reminders.recurrence import Reminder, Rule, next_occurrence
@@ -15,12 +16,11 @@ from store import groups
 from store.models import Group, Meeting, MeetingReply, OutboxMessage, Person
 
 DEFAULT_OFFSETS = (timedelta(days=1), timedelta(hours=2))
-ANSWERS = ("hadir", "tidak")
 
 
 def rule_of(meeting: Meeting) -> Rule:
     return Rule(
-        meeting.recurrence,  # type: ignore[arg-type]  # checked by the form that wrote it
+        meeting.recurrence,
         meeting.first_date,
         wording.parse_clock(meeting.local_time),
         meeting.timezone,
@@ -43,9 +43,9 @@ def changed(meeting: Meeting) -> None:
     meeting.version = (meeting.version or 0) + 1
 
 
-def reply_payload(meeting_id: int, occurrence: str, answer: str) -> str:
+def reply_payload(meeting_id: int, occurrence: str, answer: MeetingAnswer) -> str:
     """ "hadir 12 2026-12-08": short enough for Telegram's 64-byte button data, and readable where shown."""
-    return f"{'hadir' if answer == 'hadir' else 'tidak hadir'} {meeting_id} {occurrence}"
+    return f"{'hadir' if answer == MeetingAnswer.HADIR else 'tidak hadir'} {meeting_id} {occurrence}"
 
 
 def reminder_body(
@@ -62,8 +62,8 @@ def reminder_body(
     if meeting.topic:
         text = text.replace("\n", "\n" + words.topic_line.format(topic=meeting.topic).strip() + "\n", 1)
     options = [
-        [words.yes_button, reply_payload(meeting.id, reminder.occurrence, "hadir")],
-        [words.no_button, reply_payload(meeting.id, reminder.occurrence, "tidak")],
+        [words.yes_button, reply_payload(meeting.id, reminder.occurrence, MeetingAnswer.HADIR)],
+        [words.no_button, reply_payload(meeting.id, reminder.occurrence, MeetingAnswer.TIDAK)],
     ]
     return {"text": text, "options": options, "meeting": meeting.id, "occurrence": reminder.occurrence}
 
@@ -92,10 +92,10 @@ def enqueue_reminders(db: Session, content: Content, meeting: Meeting, reminder:
                 "channel": address.channel,
                 "recipient": address.external_id,
                 "person_id": address.person_id,
-                "kind": "reminder",
+                "kind": OutboxKind.REMINDER,
                 "body": bodies[timezone],
                 "dedup_key": keys[address.person_id],
-                "status": "pending",
+                "status": OutboxStatus.PENDING,
                 "attempts": 0,
                 "not_before": now,
                 "created_at": datetime.now(UTC),
@@ -111,11 +111,11 @@ def cancel_pending(db: Session, meeting_id: int) -> int:
     result = db.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.kind == "reminder",
-            OutboxMessage.status == "pending",
+            OutboxMessage.kind == OutboxKind.REMINDER,
+            OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.dedup_key.like(f"reminder:{meeting_id}:%"),
         )
-        .values(status="cancelled")
+        .values(status=OutboxStatus.CANCELLED)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -132,5 +132,5 @@ def reply_counts(db: Session, meeting: Meeting, occurrence: str) -> tuple[int, i
         .all()
     )
     members = len(groups.member_ids(db, [meeting.group_id]))
-    yes, no = answers.get("hadir", 0), answers.get("tidak", 0)
+    yes, no = answers.get(MeetingAnswer.HADIR, 0), answers.get(MeetingAnswer.TIDAK, 0)
     return yes, no, max(0, members - yes - no)

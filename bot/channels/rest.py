@@ -18,9 +18,10 @@ from aiohttp import web
 
 from actions.replies import Reply
 from bot.dialogue import Inbound, Router
+from common.enums import Channel
 from store import outbox
 
-CHANNEL = "rest"
+CHANNEL = Channel.REST
 MAX_BODY = 64 * 1024
 ROUTER_KEY = web.AppKey("router", Router)
 

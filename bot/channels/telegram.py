@@ -35,6 +35,7 @@ from bot.channels.text import split_text
 from bot.dialogue import Inbound, Router
 from bot.outbox import Limits, SendFailure
 from bot.settings import TelegramSettings
+from common.enums import Channel, Role
 from content.loader import Content
 from content.schema import BotCommand as CommandEntry
 from store import channels
@@ -46,7 +47,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
+CHANNEL = Channel.TELEGRAM
 TEXT_LIMIT = 4096
 # An answer refused with 429 is tried again after the wait Telegram asks for, up to this many times and this long.
 REPLY_ATTEMPTS = 3
@@ -174,7 +175,7 @@ class TelegramChannel:
 
     async def start(self) -> None:
         await self.application.initialize()
-        await self._set_commands("kpm", None)
+        await self._set_commands(Role.KPM, None)
         await self.application.start()
         if self.settings.webhook_url:
             await self.application.bot.set_webhook(
@@ -299,12 +300,12 @@ class TelegramChannel:
 
     def _commands(self, role: str) -> list[BotCommand]:
         menus = self.content.strings.telegram_commands
-        entries: tuple[CommandEntry, ...] = menus.get(role) or menus["kpm"]
+        entries: tuple[CommandEntry, ...] = menus.get(role) or menus[Role.KPM]
         return [BotCommand(entry.command, entry.description) for entry in entries]
 
     async def _update_menu(self, chat_id: int) -> None:
         role = await asyncio.to_thread(self._role, str(chat_id))
-        if self._menus.get(chat_id, "kpm") == role:
+        if self._menus.get(chat_id, Role.KPM) == role:
             return  # everyone starts with the default (kpm) menu
         if await self._set_commands(role, chat_id):
             self._menus[chat_id] = role

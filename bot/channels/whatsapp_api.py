@@ -18,13 +18,14 @@ import aiohttp
 from bot.channels.text import shorten, split_text
 from bot.outbox import Limits, SendFailure
 from bot.settings import WHATSAPP_TEMPLATE_VARIABLES, WhatsAppSettings
+from common.enums import Channel, OutboxKind
 from content.schema import Strings
 from store import channels
 from store.db import Database
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "whatsapp"
+CHANNEL = Channel.WHATSAPP
 TEXT_LIMIT = 4096
 INTERACTIVE_BODY_LIMIT = 1024
 BUTTON_TITLE_LIMIT, MAX_BUTTONS = 20, 3
@@ -164,8 +165,8 @@ class WhatsAppTransport:
         if body.get("edit_of") is not None:
             # WhatsApp cannot edit a sent message: a broadcast's progress is not sent again at every count.
             return str(body["edit_of"])
-        kind, text = str(body.get("kind", "reply")), str(body["text"])
-        if kind != "reply" and not await asyncio.to_thread(self._window_open, recipient):
+        kind, text = OutboxKind(body.get("kind", OutboxKind.REPLY)), str(body["text"])
+        if kind != OutboxKind.REPLY and not await asyncio.to_thread(self._window_open, recipient):
             return await self._send_template(recipient, kind, text)
         options = [(str(title), str(payload)) for title, payload in body.get("options", [])]
         messages = await asyncio.to_thread(render, text, options, self.strings, self._ids)
@@ -174,12 +175,12 @@ class WhatsAppTransport:
             for message in messages:
                 platform_id = await self.client.send(recipient, message)
         except WindowClosed:
-            if kind == "reply":
+            if kind == OutboxKind.REPLY:
                 raise SendFailure("failed", "WhatsApp says the 24-hour window is closed for a reply") from None
             return await self._send_template(recipient, kind, text)
         return platform_id
 
-    async def _send_template(self, recipient: str, kind: str, text: str) -> str:
+    async def _send_template(self, recipient: str, kind: OutboxKind, text: str) -> str:
         name = self.settings.templates.get(kind)
         if name is None:
             variable = WHATSAPP_TEMPLATE_VARIABLES.get(kind, "WHATSAPP_TEMPLATE_NOTICE")
