@@ -117,8 +117,8 @@ def _send(request: Request, chosen: list[Group]) -> list[Reply]:
     request.state.form = None
     text = str(request.state.form_data.get("text", ""))
     sender = request.person.name or words.default_sender
-    body = {"text": words.notice.format(sender=sender, groups=_names(chosen), text=text)}
-    broadcast = broadcasts.create(request.db, request.person, [g.id for g in chosen], text, body, request.now)
+    notice = Reply(words.notice.format(sender=sender, groups=_names(chosen), text=text))
+    broadcast = broadcasts.create(request.db, request.person, [g.id for g in chosen], text, notice, request.now)
     log.info(
         "broadcast %d by person %d to groups %s: %d recipients, %d opted out, %d unreachable",
         broadcast.id,
@@ -145,10 +145,9 @@ def _enqueue_progress(request: Request, broadcast: Broadcast) -> None:
         request.db,
         channel=address.channel,
         recipient=address.external_id,
-        body={
-            "text": words.progress.format(number=broadcast.id, sent=0, total=broadcast.recipients),
-            "progress_of": broadcast.id,
-        },
+        message=Reply(
+            words.progress.format(number=broadcast.id, sent=0, total=broadcast.recipients), progress_of=broadcast.id
+        ),
         kind=OutboxKind.PROGRESS,
         dedup_key=f"broadcast:{broadcast.id}:progress",
         person_id=request.person.id,

@@ -92,7 +92,7 @@ def route(db: Session, content: Content, reporter: Person, category: Category, t
 
 
 def tell_reporter(db: Session, complaint: Complaint, text: str, key: str, options: tuple[Option, ...] = ()) -> bool:
-    return complaints.notify(db, complaint.reporter, text, key, [(o.title, o.payload) for o in options])
+    return complaints.notify(db, complaint.reporter, text, key, options)
 
 
 def tell_handlers(

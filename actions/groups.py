@@ -63,7 +63,10 @@ def meeting_reply(request: Request) -> list[Reply]:
         latest = _latest_reminder(request)
         if latest is None:
             return with_menu(request, words.reply_gone)
-        meeting_id, occurrence = str(latest.body.get("meeting")), str(latest.body.get("occurrence"))
+        reminder = Reply.from_body(latest.body)
+        if reminder.meeting is None or reminder.occurrence is None:
+            return with_menu(request, words.reply_gone)
+        meeting_id, occurrence = str(reminder.meeting), reminder.occurrence
     meeting = request.db.get(Meeting, int(meeting_id)) if meeting_id.isdigit() else None
     member_of = {g.id for g in groups.groups_of(request.db, request.person)}
     start = meetings.next_start(meeting, request.now - timedelta(hours=12)) if meeting else None

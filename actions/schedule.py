@@ -267,7 +267,7 @@ def _cancel(request: Request, group: Group, meeting: Meeting) -> list[Reply]:
                 request.db,
                 channel=address.channel,
                 recipient=address.external_id,
-                body={"text": words.cancelled_notice.format(group=group.name, rule=rule)},
+                message=Reply(words.cancelled_notice.format(group=group.name, rule=rule)),
                 kind=OutboxKind.REMINDER,
                 dedup_key=f"meeting-cancelled:{meeting.id}:{address.person_id}",
                 person_id=address.person_id,

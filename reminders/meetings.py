@@ -4,11 +4,13 @@ by the chat actions; it never schedules anything itself (only reminders/schedule
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from common.enums import MeetingAnswer, OutboxKind, OutboxStatus
+from common.messages import Option, Reply
 from content.loader import Content
 from reminders import wording
 from reminders.recurrence import Reminder, Rule, next_occurrence
@@ -50,7 +52,7 @@ def reply_payload(meeting_id: int, occurrence: str, answer: MeetingAnswer) -> st
 
 def reminder_body(
     content: Content, meeting: Meeting, group: Group, reminder: Reminder, timezone: str, now: datetime
-) -> dict[str, object]:
+) -> Reply:
     words = content.strings.meetings
     start = wording.local(reminder.meeting_start, timezone)
     days_ahead = (start.date() - wording.local(now, timezone).date()).days
@@ -61,11 +63,11 @@ def reminder_body(
     )
     if meeting.topic:
         text = text.replace("\n", "\n" + words.topic_line.format(topic=meeting.topic).strip() + "\n", 1)
-    options = [
-        [words.yes_button, reply_payload(meeting.id, reminder.occurrence, MeetingAnswer.HADIR)],
-        [words.no_button, reply_payload(meeting.id, reminder.occurrence, MeetingAnswer.TIDAK)],
-    ]
-    return {"text": text, "options": options, "meeting": meeting.id, "occurrence": reminder.occurrence}
+    options = (
+        Option(words.yes_button, reply_payload(meeting.id, reminder.occurrence, MeetingAnswer.HADIR)),
+        Option(words.no_button, reply_payload(meeting.id, reminder.occurrence, MeetingAnswer.TIDAK)),
+    )
+    return Reply(text, options, meeting=meeting.id, occurrence=reminder.occurrence)
 
 
 def enqueue_reminders(db: Session, content: Content, meeting: Meeting, reminder: Reminder, now: datetime) -> int:
@@ -79,14 +81,14 @@ def enqueue_reminders(db: Session, content: Content, meeting: Meeting, reminder:
     existing = set(db.scalars(select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(list(keys.values())))))
     query = select(Person).where(Person.id.in_(list(keys))).options(selectinload(Person.region))
     people = {p.id: p for p in db.scalars(query)}
-    bodies: dict[str, dict[str, object]] = {}  # members of one group mostly share a time zone
+    bodies: dict[str, dict[str, Any]] = {}  # members of one group mostly share a time zone
     rows = []
     for address in reach.reachable:
         if keys[address.person_id] in existing:
             continue
         timezone = groups.timezone_of(db, people[address.person_id], group)
         if timezone not in bodies:
-            bodies[timezone] = reminder_body(content, meeting, group, reminder, timezone, now)
+            bodies[timezone] = reminder_body(content, meeting, group, reminder, timezone, now).as_body()
         rows.append(
             {
                 "channel": address.channel,

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from common.enums import FINAL_OUTBOX_STATUSES, BroadcastStatus, OutboxKind, OutboxStatus
+from common.messages import Reply
 from store import groups
 from store.models import Broadcast, OutboxMessage, Person
 
 FINAL = FINAL_OUTBOX_STATUSES
 
 
-def create(
-    db: Session, sender: Person, group_ids: list[int], text: str, body: dict[str, Any], now: datetime
-) -> Broadcast:
+def create(db: Session, sender: Person, group_ids: list[int], text: str, notice: Reply, now: datetime) -> Broadcast:
     """The broadcast and its outbox rows, in the caller's transaction. Rows are added in bulk: a new broadcast's
     dedup keys cannot exist yet, so the per-row check of outbox.enqueue would only cost a query per member."""
     recipients = [pid for pid in groups.member_ids(db, group_ids) if pid != sender.id]
@@ -36,6 +34,7 @@ def create(
     )
     db.add(broadcast)
     db.flush()
+    body = notice.as_body()
     db.add_all(
         OutboxMessage(
             channel=a.channel,

@@ -11,6 +11,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from common.enums import STAFF_ROLES, ComplaintEventKind, ComplaintStatus, Level, MemberRole, OutboxKind, Role
+from common.messages import Option, Reply
 from store import outbox
 from store.models import ChannelIdentity, Complaint, ComplaintEvent, Membership, Person, Region
 from store.workdays import add_working_days, as_utc
@@ -172,7 +173,7 @@ def notify(
     person: Person | None,
     text: str,
     dedup_key: str,
-    options: Sequence[tuple[str, str]] = (),
+    options: tuple[Option, ...] = (),
 ) -> bool:
     """One outbox message to the person on the first channel that still reaches them."""
     if person is None:
@@ -184,12 +185,11 @@ def notify(
     )
     if identity is None:
         return False
-    body: dict[str, Any] = {"text": text, "options": [list(option) for option in options]}
     return outbox.enqueue(
         db,
         channel=identity.channel,
         recipient=identity.external_id,
-        body=body,
+        message=Reply(text, options),
         kind=OutboxKind.COMPLAINT,
         dedup_key=dedup_key,
         person_id=person.id,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from common.enums import Channel, Delivery, OutboxKind, OutboxStatus
+from common.messages import Reply
 from store.models import ChannelIdentity, OutboxMessage
 
 
@@ -17,7 +17,7 @@ def enqueue(
     *,
     channel: Channel,
     recipient: str,
-    body: dict[str, Any],
+    message: Reply,
     kind: OutboxKind,
     dedup_key: str,
     person_id: int | None = None,
@@ -31,7 +31,7 @@ def enqueue(
     row = OutboxMessage(
         channel=channel,
         recipient=recipient,
-        body=body,
+        body=message.as_body(),
         kind=kind,
         dedup_key=dedup_key,
         person_id=person_id,
@@ -140,7 +140,7 @@ def record_delivery(db: Session, platform_id: str, delivery: Delivery, error: st
     return True
 
 
-def hand_over(db: Session, channel: Channel, recipient: str, now: datetime) -> list[dict[str, Any]]:
+def hand_over(db: Session, channel: Channel, recipient: str, now: datetime) -> list[Reply]:
     """The messages waiting for someone on a channel the assistant cannot push to (REST): they go out in the answer
     to that person's next message, oldest first, and count as sent from then on."""
     rows = list(
@@ -158,4 +158,4 @@ def hand_over(db: Session, channel: Channel, recipient: str, now: datetime) -> l
     )
     for row in rows:
         row.status, row.sent_at, row.attempts = OutboxStatus.SENT, now, row.attempts + 1
-    return [dict(row.body) for row in rows]
+    return [Reply.from_body(row.body) for row in rows]

@@ -35,7 +35,7 @@ from bot.channels.text import split_text
 from bot.dialogue import Inbound, Router
 from bot.outbox import Limits, SendFailure
 from bot.settings import TelegramSettings
-from common.enums import Channel, Role
+from common.enums import Channel, OutboxKind, Role
 from content.loader import Content
 from content.schema import BotCommand as CommandEntry
 from store import channels
@@ -99,12 +99,11 @@ class TelegramTransport:
     def __init__(self, bot: Bot, db: Database) -> None:
         self.bot, self.db = bot, db
 
-    async def deliver(self, recipient: str, body: dict[str, Any]) -> str:
-        if body.get("edit_of") is not None:
+    async def deliver(self, recipient: str, message: Reply, kind: OutboxKind) -> str:
+        if message.edit_of is not None:
             # A broadcast's progress ("Terkirim 120/350"): the one message the sender already has is updated.
-            return await self._edit(recipient, str(body["edit_of"]), str(body["text"]))
-        options = [(str(title), str(payload)) for title, payload in body.get("options", [])]
-        messages = await asyncio.to_thread(_rendered, self.db, str(body["text"]), options)
+            return await self._edit(recipient, message.edit_of, message.text)
+        messages = await asyncio.to_thread(_rendered, self.db, message.text, _options(message.options))
         try:
             for text, markup in messages:
                 sent = await self.bot.send_message(chat_id=recipient, text=text, reply_markup=markup)

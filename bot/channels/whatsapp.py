@@ -189,7 +189,7 @@ class WhatsAppChannel:
                     db,
                     channel=CHANNEL,
                     recipient=sender,
-                    body=reply.as_body(),
+                    message=reply,
                     kind=OutboxKind.REPLY,
                     dedup_key=f"reply:{CHANNEL}:{message_id}:{number}",
                 )

@@ -19,6 +19,7 @@ from bot.channels.text import shorten, split_text
 from bot.outbox import Limits, SendFailure
 from bot.settings import WHATSAPP_TEMPLATE_VARIABLES, WhatsAppSettings
 from common.enums import Channel, OutboxKind
+from common.messages import Reply
 from content.schema import Strings
 from store import channels
 from store.db import Database
@@ -161,19 +162,19 @@ class WhatsAppTransport:
     def __init__(self, settings: WhatsAppSettings, client: GraphClient, db: Database, strings: Strings) -> None:
         self.settings, self.client, self.db, self.strings = settings, client, db, strings
 
-    async def deliver(self, recipient: str, body: dict[str, Any]) -> str:
-        if body.get("edit_of") is not None:
+    async def deliver(self, recipient: str, message: Reply, kind: OutboxKind) -> str:
+        if message.edit_of is not None:
             # WhatsApp cannot edit a sent message: a broadcast's progress is not sent again at every count.
-            return str(body["edit_of"])
-        kind, text = OutboxKind(body.get("kind", OutboxKind.REPLY)), str(body["text"])
+            return message.edit_of
+        text = message.text
         if kind != OutboxKind.REPLY and not await asyncio.to_thread(self._window_open, recipient):
             return await self._send_template(recipient, kind, text)
-        options = [(str(title), str(payload)) for title, payload in body.get("options", [])]
+        options = [(option.title, option.payload) for option in message.options]
         messages = await asyncio.to_thread(render, text, options, self.strings, self._ids)
         platform_id = ""
         try:
-            for message in messages:
-                platform_id = await self.client.send(recipient, message)
+            for piece in messages:
+                platform_id = await self.client.send(recipient, piece)
         except WindowClosed:
             if kind == OutboxKind.REPLY:
                 raise SendFailure("failed", "WhatsApp says the 24-hour window is closed for a reply") from None
