@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session
 from actions.knowledge import format_date
 from actions.replies import Option
 from common.enums import HiddenRole, Level
+from common.messages import Payload
 from content.complaints_schema import Category, ComplaintsFile, ComplaintTexts
 from content.loader import Content
 from store import complaints
@@ -39,7 +39,7 @@ def category_title(content: Content, category_id: str) -> str:
 
 
 def payload(intent: str, ticket: str) -> str:
-    return f"/{intent}" + json.dumps({"ticket": ticket}, separators=(",", ":"))
+    return Payload.of(intent, ticket=ticket).render()
 
 
 def zone_of(person: Person) -> str:

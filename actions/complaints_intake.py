@@ -4,14 +4,13 @@ transaction as the reply, and the reply is only sent once that commits: nobody i
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy.exc import IntegrityError
 
 from actions.complaints_common import complaints_content, day_text, route, tell_handlers, texts, zone_of
 from actions.knowledge import format_date
 from actions.replies import Option, Reply, Request, menu_options
 from common.enums import ComplaintEventKind, ComplaintStatus
+from common.messages import Payload
 from content.complaints_schema import Category
 from store import complaints
 from store.models import Complaint
@@ -29,7 +28,7 @@ _TICKET_TRIES = 5
 
 
 def _intake_payload(name: str, value: str) -> str:
-    return "/file_complaint" + json.dumps({name: value}, separators=(",", ":"))
+    return Payload("file_complaint", {name: [value]}).render()
 
 
 def file_complaint(request: Request) -> list[Reply]:

@@ -3,13 +3,13 @@ Progress is stored per person (LessonProgress), so a lesson resumes where it sto
 
 from __future__ import annotations
 
-import json
 import re
 
 from sqlalchemy import select
 
 from actions.replies import Option, Reply, Request, menu_options
 from common.enums import LessonStage
+from common.messages import Payload
 from content.schema import Session
 from store.models import LessonProgress
 
@@ -23,7 +23,7 @@ _ANSWER = re.compile(r"^(?:jawab\s+)?([1-4a-d])$")
 
 
 def _module_payload(module: str) -> str:
-    return "/learn_module" + json.dumps({"module": module}, separators=(",", ":"))
+    return Payload.of("learn_module", module=module).render()
 
 
 def _progress(request: Request, lesson: str) -> LessonProgress | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from actions.registry import ACTIONS, COMMANDS, FORMS, TEXT_COMMANDS
 from actions.replies import Reply, Request, menu_options
 from common.enums import Channel, Direction
+from common.messages import Payload
 from content.loader import Content
 from nlu.client import FALLBACK_INTENT, NluUnavailable, Parse
 from store import people
@@ -47,25 +47,6 @@ class Understood:
     intent: str
     entities: dict[str, list[str]]
     confidence: float | None = None
-
-
-def parse_payload(text: str) -> Understood | None:
-    """A button payload: "/intent" or "/intent{json}" (the Rasa convention, so web widgets work too)."""
-    if not text.startswith("/"):
-        return None
-    name, brace, rest = text[1:].partition("{")
-    if not name.replace("_", "").isalnum():
-        return None
-    entities: dict[str, list[str]] = {}
-    if brace:
-        try:
-            raw = json.loads("{" + rest)
-        except ValueError:
-            return None
-        if not isinstance(raw, dict):
-            return None
-        entities = {k: [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in raw.items()}
-    return Understood(name, entities, 1.0)
 
 
 class Router:
@@ -157,8 +138,9 @@ class Router:
             if replies is not None:
                 return replies, None
             state.form = None
-        if understood is None:
-            understood = parse_payload(text)
+        payload = Payload.parse(text) if understood is None else None
+        if payload is not None:
+            understood = Understood(payload.intent, payload.entities, 1.0)
         if understood is None:
             if not text:
                 return self._menu_reply(self.content.strings.empty_message), None
