@@ -4,10 +4,13 @@ by the chat actions; it never schedules anything itself (only reminders/schedule
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from common.enums import MeetingAnswer, OutboxKind, OutboxStatus
+from common.messages import Option, Reply
 from content.loader import Content
 from reminders import wording
 from reminders.recurrence import Reminder, Rule, next_occurrence
@@ -15,12 +18,11 @@ from store import groups
 from store.models import Group, Meeting, MeetingReply, OutboxMessage, Person
 
 DEFAULT_OFFSETS = (timedelta(days=1), timedelta(hours=2))
-ANSWERS = ("hadir", "tidak")
 
 
 def rule_of(meeting: Meeting) -> Rule:
     return Rule(
-        meeting.recurrence,  # type: ignore[arg-type]  # checked by the form that wrote it
+        meeting.recurrence,
         meeting.first_date,
         wording.parse_clock(meeting.local_time),
         meeting.timezone,
@@ -43,14 +45,14 @@ def changed(meeting: Meeting) -> None:
     meeting.version = (meeting.version or 0) + 1
 
 
-def reply_payload(meeting_id: int, occurrence: str, answer: str) -> str:
+def reply_payload(meeting_id: int, occurrence: str, answer: MeetingAnswer) -> str:
     """ "hadir 12 2026-12-08": short enough for Telegram's 64-byte button data, and readable where shown."""
-    return f"{'hadir' if answer == 'hadir' else 'tidak hadir'} {meeting_id} {occurrence}"
+    return f"{'hadir' if answer == MeetingAnswer.HADIR else 'tidak hadir'} {meeting_id} {occurrence}"
 
 
 def reminder_body(
     content: Content, meeting: Meeting, group: Group, reminder: Reminder, timezone: str, now: datetime
-) -> dict[str, object]:
+) -> Reply:
     words = content.strings.meetings
     start = wording.local(reminder.meeting_start, timezone)
     days_ahead = (start.date() - wording.local(now, timezone).date()).days
@@ -61,11 +63,11 @@ def reminder_body(
     )
     if meeting.topic:
         text = text.replace("\n", "\n" + words.topic_line.format(topic=meeting.topic).strip() + "\n", 1)
-    options = [
-        [words.yes_button, reply_payload(meeting.id, reminder.occurrence, "hadir")],
-        [words.no_button, reply_payload(meeting.id, reminder.occurrence, "tidak")],
-    ]
-    return {"text": text, "options": options, "meeting": meeting.id, "occurrence": reminder.occurrence}
+    options = (
+        Option(words.yes_button, reply_payload(meeting.id, reminder.occurrence, MeetingAnswer.HADIR)),
+        Option(words.no_button, reply_payload(meeting.id, reminder.occurrence, MeetingAnswer.TIDAK)),
+    )
+    return Reply(text, options, meeting=meeting.id, occurrence=reminder.occurrence)
 
 
 def enqueue_reminders(db: Session, content: Content, meeting: Meeting, reminder: Reminder, now: datetime) -> int:
@@ -79,23 +81,23 @@ def enqueue_reminders(db: Session, content: Content, meeting: Meeting, reminder:
     existing = set(db.scalars(select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(list(keys.values())))))
     query = select(Person).where(Person.id.in_(list(keys))).options(selectinload(Person.region))
     people = {p.id: p for p in db.scalars(query)}
-    bodies: dict[str, dict[str, object]] = {}  # members of one group mostly share a time zone
+    bodies: dict[str, dict[str, Any]] = {}  # members of one group mostly share a time zone
     rows = []
     for address in reach.reachable:
         if keys[address.person_id] in existing:
             continue
         timezone = groups.timezone_of(db, people[address.person_id], group)
         if timezone not in bodies:
-            bodies[timezone] = reminder_body(content, meeting, group, reminder, timezone, now)
+            bodies[timezone] = reminder_body(content, meeting, group, reminder, timezone, now).as_body()
         rows.append(
             {
                 "channel": address.channel,
                 "recipient": address.external_id,
                 "person_id": address.person_id,
-                "kind": "reminder",
+                "kind": OutboxKind.REMINDER,
                 "body": bodies[timezone],
                 "dedup_key": keys[address.person_id],
-                "status": "pending",
+                "status": OutboxStatus.PENDING,
                 "attempts": 0,
                 "not_before": now,
                 "created_at": datetime.now(UTC),
@@ -111,11 +113,11 @@ def cancel_pending(db: Session, meeting_id: int) -> int:
     result = db.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.kind == "reminder",
-            OutboxMessage.status == "pending",
+            OutboxMessage.kind == OutboxKind.REMINDER,
+            OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.dedup_key.like(f"reminder:{meeting_id}:%"),
         )
-        .values(status="cancelled")
+        .values(status=OutboxStatus.CANCELLED)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -132,5 +134,5 @@ def reply_counts(db: Session, meeting: Meeting, occurrence: str) -> tuple[int, i
         .all()
     )
     members = len(groups.member_ids(db, [meeting.group_id]))
-    yes, no = answers.get("hadir", 0), answers.get("tidak", 0)
+    yes, no = answers.get(MeetingAnswer.HADIR, 0), answers.get(MeetingAnswer.TIDAK, 0)
     return yes, no, max(0, members - yes - no)

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from common.enums import STAFF_ROLES, Channel, Direction, MemberRole
 from store.models import ChannelIdentity, Group, Membership, Person, Region, Turn
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"
-STAFF_ROLES = {"pendamping", "koordinator"}
 # Channels the assistant cannot start a conversation on (it only answers there): no outbox sender drains them, so a
 # row for one would stay pending for ever and a broadcast would never finish.
-REPLY_ONLY_CHANNELS = {"console", "rest"}
+REPLY_ONLY_CHANNELS = {Channel.CONSOLE, Channel.REST}
 _CHUNK = 500
 
 
@@ -32,7 +32,7 @@ def join(db: Session, group: Group, person: Person) -> bool:
     found = db.scalar(select(Membership).where(Membership.group_id == group.id, Membership.person_id == person.id))
     if found is not None:
         return False
-    db.add(Membership(group_id=group.id, person_id=person.id, role="anggota"))
+    db.add(Membership(group_id=group.id, person_id=person.id, role=MemberRole.ANGGOTA))
     if person.region_id is None and group.region_id is not None:
         person.region_id = group.region_id  # her time zone, until the directory says better
     db.flush()
@@ -48,7 +48,7 @@ def groups_of(db: Session, person: Person) -> list[Group]:
 
 def led_by(db: Session, person: Person) -> list[Group]:
     """Groups this person may message and schedule for: as their ketua, or as their pendamping."""
-    led = select(Membership.group_id).where(Membership.person_id == person.id, Membership.role == "ketua")
+    led = select(Membership.group_id).where(Membership.person_id == person.id, Membership.role == MemberRole.KETUA)
     conditions: list[ColumnElement[bool]] = [Group.id.in_(led)]
     if person.role in STAFF_ROLES:
         conditions.append(Group.pendamping_id == person.id)
@@ -78,7 +78,7 @@ def timezone_of(db: Session, person: Person, group: Group | None = None) -> str:
 @dataclass(frozen=True)
 class Address:
     person_id: int
-    channel: str
+    channel: Channel
     external_id: str
 
 
@@ -100,7 +100,7 @@ def audience(db: Session, person_ids: list[int], include_opted_out: bool = False
             (pid, channel): at
             for pid, channel, at in db.execute(
                 select(Turn.person_id, Turn.channel, func.max(Turn.id))
-                .where(Turn.person_id.in_(chunk), Turn.direction == "in")
+                .where(Turn.person_id.in_(chunk), Turn.direction == Direction.IN)
                 .group_by(Turn.person_id, Turn.channel)
             )
         }

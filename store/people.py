@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from common.enums import Channel, OutboxStatus
 from store.directory import normalize_phone
 from store.models import (
     ChannelIdentity,
@@ -20,12 +21,12 @@ from store.models import (
 
 # Channels whose user ids are phone numbers (WhatsApp sends 6281234567890): a first message from one is matched to
 # the person with that phone in the directory (anggota.csv), so her groups and pendamping are known at once.
-PHONE_CHANNELS = {"whatsapp"}
+PHONE_CHANNELS = {Channel.WHATSAPP}
 # What an erased person's outbox rows say instead of their chat id or phone number.
 ERASED = "dihapus"
 
 
-def find_or_create(db: Session, channel: str, external_id: str) -> tuple[Person, bool]:
+def find_or_create(db: Session, channel: Channel, external_id: str) -> tuple[Person, bool]:
     """The person behind a channel identity; a new identity makes a new person (KPM by default), unless its phone
     number is already someone's in the directory."""
     identity = db.scalar(
@@ -74,8 +75,8 @@ def erase(db: Session, person: Person) -> bool:
         to_them = (OutboxMessage.channel == channel, OutboxMessage.recipient == external_id)
         db.execute(
             update(OutboxMessage)
-            .where(*to_them, OutboxMessage.status == "pending")
-            .values(status="cancelled", last_error="the person erased their data")
+            .where(*to_them, OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.CANCELLED, last_error="the person erased their data")
         )
         db.execute(update(OutboxMessage).where(*to_them).values(recipient=ERASED, person_id=None))
     for model in (Turn, ConversationState, LessonProgress, PracticeEntry, MeetingReply, ChannelIdentity):
