@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from actions.replies import Option, Reply, Request, with_menu
+from common.enums import BroadcastStatus, OutboxKind
 from reminders import wording
 from store import broadcasts, groups, outbox, reach
 from store.models import Broadcast, Group
@@ -119,9 +120,9 @@ def _send(request: Request, chosen: list[Group]) -> list[Reply]:
     request.state.form = None
     text = str(request.state.form_data.get("text", ""))
     sender = request.person.name or words.default_sender
-    body = {"text": words.notice.format(sender=sender, groups=_names(chosen), text=text)}
+    notice = Reply(words.notice.format(sender=sender, groups=_names(chosen), text=text))
     group_ids = [g.id for g in chosen]
-    broadcast = broadcasts.create(request.db, request.person, group_ids, text, body, request.now, request.channels)
+    broadcast = broadcasts.create(request.db, request.person, group_ids, text, notice, request.now, request.channels)
     log.info(
         "broadcast %d by person %d to groups %s: %d recipients, %d opted out, %d unreachable",
         broadcast.id,
@@ -148,11 +149,10 @@ def _enqueue_progress(request: Request, broadcast: Broadcast) -> None:
         request.db,
         channel=address.channel,
         recipient=address.external_id,
-        body={
-            "text": words.progress.format(number=broadcast.id, sent=0, total=broadcast.recipients),
-            "progress_of": broadcast.id,
-        },
-        kind="progress",
+        message=Reply(
+            words.progress.format(number=broadcast.id, sent=0, total=broadcast.recipients), progress_of=broadcast.id
+        ),
+        kind=OutboxKind.PROGRESS,
         dedup_key=f"broadcast:{broadcast.id}:progress",
         person_id=request.person.id,
     )
@@ -165,7 +165,7 @@ def status(request: Request) -> list[Reply]:
         return with_menu(request, words.none_sent)
     counts = broadcasts.tally(request.db, broadcast.id)
     # Closing the broadcast is left to the watcher, which also sends the report.
-    if broadcast.status == "sending" and any(status not in broadcasts.FINAL for status in counts):
+    if broadcast.status == BroadcastStatus.SENDING and any(status not in broadcasts.FINAL for status in counts):
         options = (Option(words.status_button, "status siaran"), Option(words.cancel_button, "batal siaran"))
         return [Reply(wording.progress_text(request.content, broadcast, counts), options)]
     return with_menu(request, wording.report_text(request.content, broadcast, counts))
@@ -174,7 +174,7 @@ def status(request: Request) -> list[Reply]:
 def cancel(request: Request) -> list[Reply]:
     words = request.content.strings.broadcasts
     broadcast = broadcasts.latest_of(request.db, request.person)
-    if broadcast is None or broadcast.status != "sending":
+    if broadcast is None or broadcast.status != BroadcastStatus.SENDING:
         return with_menu(request, words.not_running)
     stopped = broadcasts.cancel(request.db, broadcast)
     text = words.cancelled.format(number=broadcast.id, cancelled=stopped)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from actions.knowledge import format_date
 from actions.replies import Option, Request
+from common.enums import HiddenRole, Level
+from common.messages import Payload
 from content.complaints_schema import Category, ComplaintsFile, ComplaintTexts
 from content.loader import Content
 from store import complaints
@@ -38,7 +39,7 @@ def category_title(content: Content, category_id: str) -> str:
 
 
 def payload(intent: str, ticket: str) -> str:
-    return f"/{intent}" + json.dumps({"ticket": ticket}, separators=(",", ":"))
+    return Payload.of(intent, ticket=ticket).render()
 
 
 def zone_of(person: Person) -> str:
@@ -47,18 +48,18 @@ def zone_of(person: Person) -> str:
 
 @dataclass(frozen=True)
 class Routing:
-    level: str
+    level: Level
     assignee: Person | None
     watchers: list[Person]
     hidden: list[Person]
 
 
-def _people_for(db: Session, role: str, reporter: Person, hidden: set[int]) -> list[Person]:
-    if role == "ketua":
+def _people_for(db: Session, role: Level | HiddenRole, reporter: Person, hidden: set[int]) -> list[Person]:
+    if role == HiddenRole.KETUA:
         return complaints.ketuas_of(db, reporter)
-    if role == "admin":
+    if role == Level.ADMIN:
         return complaints.admins(db)
-    person = complaints.handler_at(db, role, reporter, hidden)
+    person = complaints.handler_at(db, Level(role), reporter, hidden)
     return [person] if person is not None else []
 
 
@@ -71,14 +72,14 @@ def route(db: Session, content: Content, reporter: Person, category: Category, t
     hidden = {p.id for p in hidden_people if p.id != reporter.id}
     chain = list(rules.escalation)
     start = chain.index(rule.assign) if rule.assign in chain else 0
-    level, assignee = "admin", None
+    level, assignee = Level.ADMIN, None
     for candidate in chain[start:]:
         assignee = complaints.handler_at(db, candidate, reporter, hidden)
-        if assignee is not None or candidate == "admin":
+        if assignee is not None or candidate == Level.ADMIN:
             level = candidate
             break
     lowered = text.lower()
-    notify_roles = list(rule.also_notify)
+    notify_roles: list[Level | HiddenRole] = list(rule.also_notify)
     for flag in rules.flags:
         if any(word in lowered for word in flag.words):
             notify_roles += flag.also_notify
@@ -93,8 +94,7 @@ def route(db: Session, content: Content, reporter: Person, category: Category, t
 def tell_reporter(
     request: Request, complaint: Complaint, text: str, key: str, options: tuple[Option, ...] = ()
 ) -> bool:
-    pairs = [(o.title, o.payload) for o in options]
-    return complaints.notify(request.db, request.channels, complaint.reporter, text, key, pairs)
+    return complaints.notify(request.db, request.channels, complaint.reporter, text, key, options)
 
 
 def tell_handlers(

@@ -15,6 +15,7 @@ from actions.complaints_common import (
     texts,
 )
 from actions.replies import Option, Reply, Request, with_menu
+from common.enums import STAFF_ROLES, ComplaintEventKind, ComplaintStatus
 from store import complaints
 from store.models import Complaint, Person
 from store.privacy import mask_personal_numbers
@@ -27,7 +28,7 @@ _NOTE_SHOWN = 150
 
 
 def _staff(request: Request) -> bool:
-    return request.person.role in complaints.STAFF_ROLES
+    return request.person.role in STAFF_ROLES
 
 
 def inbox(request: Request) -> list[Reply]:
@@ -95,7 +96,7 @@ def view(request: Request, complaint: Complaint) -> list[Reply]:
     )
     options: list[Option] = []
     if complaint.status in complaints.OPEN:
-        if complaint.status == "open":
+        if complaint.status == ComplaintStatus.OPEN:
             options.append(Option(t.accept_button, payload("complaint_accept", complaint.ticket)))
         options += [
             Option(t.reply_button, payload("complaint_reply", complaint.ticket)),
@@ -109,7 +110,7 @@ def view(request: Request, complaint: Complaint) -> list[Reply]:
 def _staff_name(request: Request, actor_id: int | None) -> str:
     """Who acted, when it was staff; the reporter is never named here (she may have asked for rahasia)."""
     actor = request.db.get(Person, actor_id) if actor_id is not None else None
-    if actor is None or actor.role not in complaints.STAFF_ROLES or not actor.name:
+    if actor is None or actor.role not in STAFF_ROLES or not actor.name:
         return ""
     return texts(request.content).history_who.format(name=actor.name)
 
@@ -122,7 +123,7 @@ def accept(request: Request) -> list[Reply]:
     if complaint.status not in complaints.OPEN:
         return [Reply(t.case_closed.format(ticket=complaint.ticket))]
     _responded(request, complaint)
-    event_id = complaints.record(request.db, complaint, "acknowledged", request.person.id, request.now)
+    event_id = complaints.record(request.db, complaint, ComplaintEventKind.ACKNOWLEDGED, request.person.id, request.now)
     key = f"complaint:{complaint.ticket}:{event_id}"
     tell_reporter(request, complaint, t.reporter_accepted.format(ticket=complaint.ticket), key)
     return [Reply(t.done_accept.format(ticket=complaint.ticket), (Option(t.inbox_button, "/aduan"),))]
@@ -131,7 +132,7 @@ def accept(request: Request) -> list[Reply]:
 def _responded(request: Request, complaint: Complaint) -> None:
     if complaint.first_response_at is None:
         complaint.first_response_at = request.now
-    complaint.status, complaint.escalate_at = "acknowledged", complaint.resolution_due
+    complaint.status, complaint.escalate_at = ComplaintStatus.ACKNOWLEDGED, complaint.resolution_due
 
 
 def _ask_note(request: Request, action: str) -> list[Reply]:
@@ -170,14 +171,18 @@ def note_form(request: Request) -> list[Reply] | None:
     inbox_button = (Option(t.inbox_button, "/aduan"),)
     if data.get("action") == "reply":
         _responded(request, complaint)
-        event_id = complaints.record(request.db, complaint, "replied", request.person.id, request.now, stored)
+        event_id = complaints.record(
+            request.db, complaint, ComplaintEventKind.REPLIED, request.person.id, request.now, stored
+        )
         key = f"complaint:{ticket}:{event_id}"
         tell_reporter(request, complaint, t.reporter_reply.format(ticket=ticket, note=text), key)
         return [Reply(t.done_reply.format(ticket=ticket), inbox_button)]
     if data.get("action") == "resolve":
         complaint.first_response_at = complaint.first_response_at or request.now
-        complaint.status, complaint.resolved_at, complaint.escalate_at = "resolved", request.now, None
-        event_id = complaints.record(request.db, complaint, "resolved", request.person.id, request.now, stored)
+        complaint.status, complaint.resolved_at, complaint.escalate_at = ComplaintStatus.RESOLVED, request.now, None
+        event_id = complaints.record(
+            request.db, complaint, ComplaintEventKind.RESOLVED, request.person.id, request.now, stored
+        )
         days = complaints_content(request.content).reopen_days
         message = t.reporter_resolved.format(ticket=ticket, note=text, days=days)
         key = f"complaint:{ticket}:{event_id}"

@@ -4,13 +4,13 @@ transaction as the reply, and the reply is only sent once that commits: nobody i
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy.exc import IntegrityError
 
 from actions.complaints_common import complaints_content, day_text, route, tell_handlers, texts, zone_of
 from actions.knowledge import format_date
 from actions.replies import Option, Reply, Request, menu_options
+from common.enums import ComplaintEventKind, ComplaintStatus
+from common.messages import Payload
 from content.complaints_schema import Category
 from store import complaints
 from store.models import Complaint
@@ -28,7 +28,7 @@ _TICKET_TRIES = 5
 
 
 def _intake_payload(name: str, value: str) -> str:
-    return "/file_complaint" + json.dumps({name: value}, separators=(",", ":"))
+    return Payload("file_complaint", {name: [value]}).render()
 
 
 def file_complaint(request: Request) -> list[Reply]:
@@ -134,7 +134,7 @@ def _save(request: Request, secret: bool) -> list[Reply]:
         text=data["text"],
         since=data.get("since", ""),
         secret=secret,
-        status="open",
+        status=ComplaintStatus.OPEN,
         level=routing.level,
         assignee=routing.assignee,
         watcher_ids=[p.id for p in routing.watchers],
@@ -156,7 +156,7 @@ def _save(request: Request, secret: bool) -> list[Reply]:
         except IntegrityError:
             if attempt == _TICKET_TRIES - 1:
                 raise
-    event_id = complaints.record(db, complaint, "created", person.id, request.now)
+    event_id = complaints.record(db, complaint, ComplaintEventKind.CREATED, person.id, request.now)
     key = f"complaint:{complaint.ticket}:{event_id}"
     due = day_text(first_due, zone, content)
     new_case = t.new_case.format(ticket=complaint.ticket, category=category.title, due=due)

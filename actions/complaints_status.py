@@ -16,11 +16,12 @@ from actions.complaints_common import (
     texts,
 )
 from actions.replies import Option, Reply, Request, menu_options, with_menu
+from common.enums import ComplaintEventKind, ComplaintStatus
 from store import complaints
 from store.models import Complaint
 from store.workdays import add_working_days, as_utc
 
-_LISTED = ("open", "acknowledged", "resolved")
+_LISTED = (ComplaintStatus.OPEN, ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.RESOLVED)
 
 
 def _not_found(request: Request, ticket: str) -> list[Reply]:
@@ -30,7 +31,7 @@ def _not_found(request: Request, ticket: str) -> list[Reply]:
 def _own(request: Request, ticket: str | None) -> Complaint | None:
     """The reporter's complaint with this ticket; without one (she typed "sudah beres"), her latest resolved one."""
     if not ticket:
-        resolved = complaints.reported_by(request.db, request.person, ("resolved",))
+        resolved = complaints.reported_by(request.db, request.person, (ComplaintStatus.RESOLVED,))
         return resolved[-1] if resolved else None
     complaint = complaints.by_ticket(request.db, ticket, for_update=True)
     return complaint if complaint is not None and complaint.reporter_id == request.person.id else None
@@ -65,9 +66,9 @@ def _one(request: Request, complaint: Complaint) -> Reply:
         category=category_title(request.content, complaint.category),
         status=t.statuses[complaint.status],
         date=day_text(last.created_at, complaint.timezone, request.content),
-        last=t.events[last.kind] + (f": {last.note}" if last.note and last.kind != "created" else ""),
+        last=t.events[last.kind] + (f": {last.note}" if last.note and last.kind != ComplaintEventKind.CREATED else ""),
     )
-    if complaint.status == "resolved":
+    if complaint.status == ComplaintStatus.RESOLVED:
         return Reply(text, reporter_options(request.content, complaint))
     return Reply(text, menu_options(request.content.strings.main_menu))
 
@@ -78,10 +79,10 @@ def confirm(request: Request) -> list[Reply]:
     complaint = _own(request, ticket)
     if complaint is None:
         return _not_found(request, ticket) if ticket else with_menu(request, t.none_resolved)
-    if complaint.status != "resolved":
+    if complaint.status != ComplaintStatus.RESOLVED:
         return with_menu(request, t.not_resolved_yet.format(ticket=complaint.ticket))
-    complaint.status, complaint.closed_at, complaint.escalate_at = "closed", request.now, None
-    event_id = complaints.record(request.db, complaint, "confirmed", request.person.id, request.now)
+    complaint.status, complaint.closed_at, complaint.escalate_at = ComplaintStatus.CLOSED, request.now, None
+    event_id = complaints.record(request.db, complaint, ComplaintEventKind.CONFIRMED, request.person.id, request.now)
     key = f"complaint:{complaint.ticket}:{event_id}"
     tell_handlers(request, complaint, t.handler_confirmed.format(ticket=complaint.ticket), key)
     return with_menu(request, t.confirmed.format(ticket=complaint.ticket))
@@ -93,7 +94,7 @@ def reopen(request: Request) -> list[Reply]:
     complaint = _own(request, ticket)
     if complaint is None:
         return _not_found(request, ticket) if ticket else with_menu(request, t.none_resolved)
-    if complaint.status not in ("resolved", "closed") or complaint.resolved_at is None:
+    if complaint.status not in (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED) or complaint.resolved_at is None:
         return with_menu(request, t.not_resolved_yet.format(ticket=complaint.ticket))
     if request.now - as_utc(complaint.resolved_at) > timedelta(days=rules.reopen_days):
         return with_menu(request, t.reopen_too_late.format(ticket=complaint.ticket, days=rules.reopen_days))
@@ -101,10 +102,10 @@ def reopen(request: Request) -> list[Reply]:
     zone = complaint.timezone
     respond = rules.first_response_for(category) if category else rules.first_response_days
     resolve = rules.resolution_for(category) if category else rules.resolution_days
-    complaint.status, complaint.resolved_at, complaint.closed_at = "open", None, None
+    complaint.status, complaint.resolved_at, complaint.closed_at = ComplaintStatus.OPEN, None, None
     complaint.escalate_at = add_working_days(request.now, respond, zone)
     complaint.resolution_due = add_working_days(request.now, resolve, zone)
-    event_id = complaints.record(request.db, complaint, "reopened", request.person.id, request.now)
+    event_id = complaints.record(request.db, complaint, ComplaintEventKind.REOPENED, request.person.id, request.now)
     due = day_text(complaint.escalate_at, zone, request.content)
     title = category_title(request.content, complaint.category)
     note = t.handler_reopened.format(ticket=complaint.ticket, category=title, due=due)

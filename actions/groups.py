@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from actions.replies import Reply, Request, with_menu
+from common.enums import MeetingAnswer, OutboxKind
 from reminders import meetings, wording
 from store import groups
 from store.models import Group, Meeting, MeetingReply, OutboxMessage
@@ -55,14 +56,17 @@ def ask_meeting(request: Request, only: list[Group] | None = None) -> list[Reply
 def meeting_reply(request: Request) -> list[Reply]:
     """Hadir / Tidak bisa hadir: from a reminder's button, or typed after a reminder."""
     words = request.content.strings.meetings
-    answer = (request.entity("answer") or "").lower()
-    answer = "hadir" if answer.startswith("hadir") else "tidak"
+    typed = (request.entity("answer") or "").lower()
+    answer = MeetingAnswer.HADIR if typed.startswith("hadir") else MeetingAnswer.TIDAK
     meeting_id, occurrence = request.entity("meeting"), request.entity("occurrence")
     if meeting_id is None or occurrence is None:
         latest = _latest_reminder(request)
         if latest is None:
             return with_menu(request, words.reply_gone)
-        meeting_id, occurrence = str(latest.body.get("meeting")), str(latest.body.get("occurrence"))
+        reminder = Reply.from_body(latest.body)
+        if reminder.meeting is None or reminder.occurrence is None:
+            return with_menu(request, words.reply_gone)
+        meeting_id, occurrence = str(reminder.meeting), reminder.occurrence
     meeting = request.db.get(Meeting, int(meeting_id)) if meeting_id.isdigit() else None
     member_of = {g.id for g in groups.groups_of(request.db, request.person)}
     start = meetings.next_start(meeting, request.now - timedelta(hours=12)) if meeting else None
@@ -81,12 +85,12 @@ def meeting_reply(request: Request) -> list[Reply]:
         )
     else:
         found.answer, found.answered_at = answer, request.now
-    return [Reply(words.reply_yes if answer == "hadir" else words.reply_no)]
+    return [Reply(words.reply_yes if answer == MeetingAnswer.HADIR else words.reply_no)]
 
 
 def _latest_reminder(request: Request) -> OutboxMessage | None:
     return request.db.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.person_id == request.person.id, OutboxMessage.kind == "reminder")
+        .where(OutboxMessage.person_id == request.person.id, OutboxMessage.kind == OutboxKind.REMINDER)
         .order_by(OutboxMessage.id.desc())
     ).first()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 
 from actions.replies import Option, Reply, Request, with_menu
+from common.messages import Payload
 from content.loader import Content
 from content.schema import Topic
 
@@ -16,7 +16,7 @@ def format_date(day: dt.date, content: Content) -> str:
 
 
 def topic_payload(topic: Topic) -> str:
-    return f"/{topic.intent}" + json.dumps({"topic": topic.id}, separators=(",", ":"))
+    return Payload.of(topic.intent, topic=topic.id).render()
 
 
 def option_for(reference: str, content: Content) -> Option:
@@ -26,8 +26,7 @@ def option_for(reference: str, content: Content) -> Option:
         item = next(i for i in content.strings.main_menu if i.payload == f"/{name}")
         return Option(item.title, item.payload)
     if kind == "lesson":
-        payload = "/learn_module" + json.dumps({"module": name}, separators=(",", ":"))
-        return Option(content.strings.lesson_buttons[name], payload)
+        return Option(content.strings.lesson_buttons[name], Payload.of("learn_module", module=name).render())
     topic = content.topics[reference]
     return Option(topic.title, topic_payload(topic))
 

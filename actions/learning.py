@@ -3,12 +3,13 @@ Progress is stored per person (LessonProgress), so a lesson resumes where it sto
 
 from __future__ import annotations
 
-import json
 import re
 
 from sqlalchemy import select
 
 from actions.replies import Option, Reply, Request, menu_options
+from common.enums import LessonStage
+from common.messages import Payload
 from content.schema import Session
 from store.models import LessonProgress
 
@@ -22,7 +23,7 @@ _ANSWER = re.compile(r"^(?:jawab\s+)?([1-4a-d])$")
 
 
 def _module_payload(module: str) -> str:
-    return "/learn_module" + json.dumps({"module": module}, separators=(",", ":"))
+    return Payload.of("learn_module", module=module).render()
 
 
 def _progress(request: Request, lesson: str) -> LessonProgress | None:
@@ -43,7 +44,7 @@ def learn(request: Request) -> list[Reply]:
     options.append(Option(texts.other_modules_button, _module_payload(OTHER_MODULES)))
     unfinished = request.db.scalars(
         select(LessonProgress)
-        .where(LessonProgress.person_id == request.person.id, LessonProgress.stage != "done")
+        .where(LessonProgress.person_id == request.person.id, LessonProgress.stage != LessonStage.DONE)
         .order_by(LessonProgress.updated_at.desc())
     ).first()
     if unfinished is not None and unfinished.lesson in content.sessions:
@@ -74,10 +75,10 @@ def start(request: Request, session: Session) -> list[Reply]:
     progress = _progress(request, session.id)
     request.state.form, request.state.form_data = LESSON_FORM, {"lesson": session.id, "attempts": 0}
     if progress is None:
-        progress = LessonProgress(person_id=request.person.id, lesson=session.id, step=0, stage="steps")
+        progress = LessonProgress(person_id=request.person.id, lesson=session.id, step=0, stage=LessonStage.STEPS)
         request.db.add(progress)
-    elif progress.stage == "done":
-        progress.step, progress.stage, progress.quiz_index, progress.quiz_score = 0, "steps", 0, 0
+    elif progress.stage == LessonStage.DONE:
+        progress.step, progress.stage, progress.quiz_index, progress.quiz_score = 0, LessonStage.STEPS, 0, 0
     else:
         return _show(request, session, progress)
     intro = texts.start.format(number=session.number, title=session.title, summary=session.summary)
@@ -97,13 +98,13 @@ def _nav_options(request: Request) -> tuple[Option, ...]:
 def _show(request: Request, session: Session, progress: LessonProgress) -> list[Reply]:
     """The screen for where the person is now."""
     texts = request.content.strings.lesson
-    if progress.stage == "steps":
+    if progress.stage == LessonStage.STEPS:
         header = texts.step_header.format(step=progress.step + 1, total=len(session.steps))
         return [Reply(f"{header}\n\n{session.steps[progress.step]}", _nav_options(request))]
-    if progress.stage == "reflection":
+    if progress.stage == LessonStage.REFLECTION:
         body = f"{texts.reflection_header}\n{session.reflection}\n\n{texts.reflection_hint}"
         return [Reply(body, (Option(texts.next_button, "lanjut"), Option(texts.menu_button, "menu")))]
-    if progress.stage == "quiz":
+    if progress.stage == LessonStage.QUIZ:
         question = session.quiz[progress.quiz_index]
         header = texts.quiz_header.format(number=progress.quiz_index + 1, total=len(session.quiz))
         choices = tuple(Option(c.label, f"jawab {n}") for n, c in enumerate(question.choices, start=1))
@@ -121,23 +122,23 @@ def lesson_form(request: Request) -> list[Reply] | None:
         request.state.form = None
         return None
     word = " ".join(request.text.lower().strip(" .!?").split())
-    if progress.stage == "steps":
+    if progress.stage == LessonStage.STEPS:
         if word in _NEXT:
             progress.step += 1
             if progress.step == len(session.steps):
-                progress.step, progress.stage = len(session.steps) - 1, "reflection"
+                progress.step, progress.stage = len(session.steps) - 1, LessonStage.REFLECTION
         elif word in _BACK:
             progress.step = max(0, progress.step - 1)
         elif word not in _REPEAT:
             request.state.form = None
             return None
         return _show(request, session, progress)
-    if progress.stage == "reflection":
-        progress.stage, progress.quiz_index, progress.quiz_score = "quiz", 0, 0
+    if progress.stage == LessonStage.REFLECTION:
+        progress.stage, progress.quiz_index, progress.quiz_score = LessonStage.QUIZ, 0, 0
         request.state.form_data = {**request.state.form_data, "attempts": 0}
         thanks = [] if word in _NEXT else [Reply(request.content.strings.lesson.reflection_thanks)]
         return [*thanks, *_show(request, session, progress)]
-    if progress.stage == "quiz":
+    if progress.stage == LessonStage.QUIZ:
         return _answer(request, session, progress, word)
     if word in _FINISH:
         return _finish(request, session, progress)
@@ -162,13 +163,13 @@ def _answer(request: Request, session: Session, progress: LessonProgress, word: 
     request.state.form_data = {**request.state.form_data, "attempts": 0}
     replies = [Reply(texts.quiz_right.format(feedback=choice.feedback))]
     if progress.quiz_index == len(session.quiz):
-        progress.stage = "practice"
+        progress.stage = LessonStage.PRACTICE
         replies.append(Reply(texts.quiz_done.format(score=progress.quiz_score, total=len(session.quiz))))
     return replies + _show(request, session, progress)
 
 
 def _finish(request: Request, session: Session, progress: LessonProgress) -> list[Reply]:
-    progress.stage, progress.completed_at = "done", request.now
+    progress.stage, progress.completed_at = LessonStage.DONE, request.now
     request.state.form = None
     text = request.content.strings.lesson.finished.format(
         title=session.title, score=progress.quiz_score, total=len(session.quiz)

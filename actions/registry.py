@@ -49,10 +49,12 @@ ACTIONS: dict[str, Action] = {
     "talk_to_human": knowledge.talk_to_human,
     "learn_module": learning.learn,
     "practice_log": practice.log_entry,
-    "practice_summary": practice.weekly_summary,
+    "practice_summary": practice.monthly_summary,
     "practice_savings": practice.savings_goal,
     "practice_loan": practice.loan_check,
     "practice_business": practice.business,
+    "practice_tahap": practice.tahap_plan,
+    "practice_average": practice.income_average,
     "file_complaint": complaints_intake.file_complaint,
     "complaint_status": complaints_status.status,
     "complaint_confirm": complaints_status.confirm,
@@ -91,7 +93,6 @@ COMMANDS: dict[str, str] = {
     "mulai": "restart",
     "menu": "help",
     "/start": "greet",
-    "ringkasan": "practice_summary",
     "lanjut belajar": "learn_module",
     "/aduan": "complaint_inbox",
     # Answers to "is your complaint solved?" typed instead of pressed: about the latest resolved complaint.
@@ -113,8 +114,13 @@ _ANSWER = r"^(?P<answer>hadir|(?:tidak|tak|gak|ga|nggak)\s+(?:bisa\s+)?hadir)"
 TEXT_COMMANDS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^catat\s+(?P<kind>masuk|keluar)\b(?P<rest>.*)$", re.IGNORECASE), "practice_log"),
     (re.compile(r"^tabungan\s+(?P<rest>.+)$", re.IGNORECASE), "practice_savings"),
-    (re.compile(r"^cek\s+pinjaman\s+(?P<rest>.+)$", re.IGNORECASE), "practice_loan"),
+    # "ringkasan" is this month; "ringkasan bulan lalu" or "ringkasan mei" another (words in content/strings.yml).
+    (re.compile(r"^ringkasan\b(?P<month>.*)$", re.IGNORECASE), "practice_summary"),
+    # With nothing after it, the loan check says what it needs.
+    (re.compile(r"^cek\s+pinjaman\b(?P<rest>.*)$", re.IGNORECASE), "practice_loan"),
     (re.compile(r"^hitung\s+usaha\s+(?P<rest>.+)$", re.IGNORECASE), "practice_business"),
+    (re.compile(r"^(?:bagi|rencana)\s+tahap\b(?P<rest>.*)$", re.IGNORECASE), "practice_tahap"),
+    (re.compile(r"^rata[\s-]*rata\b(?P<rest>.*)$", re.IGNORECASE), "practice_average"),
     # A ticket on its own or after "cek": the status, whatever the NLU would say.
     (re.compile(r"^(?:cek\s+|status\s+)?(?P<ticket>adu[- ]?[2-9a-hj-np-z]{6})\W*$", re.IGNORECASE), "complaint_status"),
     # A Telegram invite link (t.me/<bot>?start=CODE) arrives as "/start CODE"; WhatsApp users type GABUNG CODE.

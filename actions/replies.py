@@ -1,46 +1,22 @@
-"""What an action hands back: channel-neutral replies with at most ten options."""
+"""What an action gets (a `Request`) and hands back: channel-neutral replies with at most ten options."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from common.messages import MAX_OPTIONS, Option, Reply
 from content.loader import Content
 from content.schema import MenuItem
 from store import groups
 from store.models import ConversationState, Person
 from store.reach import Channels
 
-MAX_OPTIONS = 10
-
-
-@dataclass(frozen=True)
-class Option:
-    title: str
-    # What choosing it sends back: "/intent" or "/intent{json entities}".
-    payload: str
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    options: tuple[Option, ...] = ()
-
-    def __post_init__(self) -> None:
-        if len(self.options) > MAX_OPTIONS:
-            raise ValueError(f"a reply carries at most {MAX_OPTIONS} options")
-
-    def as_body(self) -> dict[str, Any]:
-        """The JSON form kept in the database (an outbox row's body, an answer kept for a retry)."""
-        return {"text": self.text, "options": [[option.title, option.payload] for option in self.options]}
-
-    @classmethod
-    def from_body(cls, body: dict[str, Any]) -> Reply:
-        options = tuple(Option(str(title), str(payload)) for title, payload in body.get("options", []))
-        return cls(str(body["text"]), options)
+# Option and Reply live in common/messages.py (store/ and reminders/ build them too); actions import them from here.
+__all__ = ["MAX_OPTIONS", "Action", "Option", "Reply", "Request", "menu_options", "with_menu"]
 
 
 @dataclass

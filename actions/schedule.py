@@ -12,6 +12,7 @@ from typing import Any
 
 from actions import groups as groups_actions
 from actions.replies import Option, Reply, Request, with_menu
+from common.enums import OutboxKind, Recurrence
 from reminders import meetings, wording
 from reminders.recurrence import Rule, next_occurrence
 from reminders.when import When, parse_when
@@ -19,8 +20,13 @@ from store import groups, outbox, reach
 from store.models import Group, Meeting
 
 SCHEDULE_FORM = "schedule"
-_KINDS = {"bulanan": "monthly", "dua mingguan": "biweekly", "mingguan": "weekly", "sekali": "once"}
-_KIND_PREFIX = {"biweekly": "2 minggu sekali ", "weekly": "setiap ", "monthly": "", "once": ""}
+_KINDS = {
+    "bulanan": Recurrence.MONTHLY,
+    "dua mingguan": Recurrence.BIWEEKLY,
+    "mingguan": Recurrence.WEEKLY,
+    "sekali": Recurrence.ONCE,
+}
+_KIND_PREFIX = {Recurrence.BIWEEKLY: "2 minggu sekali ", Recurrence.WEEKLY: "setiap "}
 _MAX_LISTED = 4
 
 
@@ -148,10 +154,10 @@ def _when(request: Request, group: Group, word: str) -> list[Reply]:
     words = request.content.strings.meetings
     meeting = _meeting(request, group)
     titles = {
-        words.monthly_button.lower(): "monthly",
-        words.biweekly_button.lower(): "biweekly",
-        words.weekly_button.lower(): "weekly",
-        words.once_button.lower(): "once",
+        words.monthly_button.lower(): Recurrence.MONTHLY,
+        words.biweekly_button.lower(): Recurrence.BIWEEKLY,
+        words.weekly_button.lower(): Recurrence.WEEKLY,
+        words.once_button.lower(): Recurrence.ONCE,
     }
     kind = _KINDS.get(word) or titles.get(word)  # the button's payload, or its title typed
     if kind is not None:
@@ -160,7 +166,7 @@ def _when(request: Request, group: Group, word: str) -> list[Reply]:
         return [Reply(words.ask_when_kind.format(example=example))]
     if word == "tetap" and meeting is not None:
         when = When(
-            meeting.recurrence,  # type: ignore[arg-type]
+            meeting.recurrence,
             meeting.first_date,
             wording.parse_clock(meeting.local_time),
             meeting.weekday,
@@ -170,9 +176,10 @@ def _when(request: Request, group: Group, word: str) -> list[Reply]:
         # A kind chosen by button, else the kind of the meeting being changed ("Jumat jam 15.00" keeps it
         # every two weeks); a monthly rule needs its week, so after "Setiap bulan" nothing else is accepted.
         chosen = request.state.form_data.get("kind")
-        kind = chosen or (meeting.recurrence if meeting else "")
-        parsed = parse_when(_KIND_PREFIX.get(kind, "") + request.text, _local_today(request, group))
-        if parsed is None or (chosen == "monthly" and parsed.recurrence != "monthly"):
+        kind = Recurrence(chosen) if chosen else meeting.recurrence if meeting else None
+        prefix = _KIND_PREFIX.get(kind, "") if kind else ""
+        parsed = parse_when(prefix + request.text, _local_today(request, group))
+        if parsed is None or (chosen == Recurrence.MONTHLY and parsed.recurrence != Recurrence.MONTHLY):
             return [Reply(words.bad_when, _when_options(request, group))]
         when = parsed
     timezone = meeting.timezone if meeting else groups.timezone_of(request.db, request.person, group)
@@ -260,8 +267,8 @@ def _cancel(request: Request, group: Group, meeting: Meeting) -> list[Reply]:
                 request.db,
                 channel=address.channel,
                 recipient=address.external_id,
-                body={"text": words.cancelled_notice.format(group=group.name, rule=rule)},
-                kind="reminder",
+                message=Reply(words.cancelled_notice.format(group=group.name, rule=rule)),
+                kind=OutboxKind.REMINDER,
                 dedup_key=f"meeting-cancelled:{meeting.id}:{address.person_id}",
                 person_id=address.person_id,
             )

@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from actions.replies import Reply, Request
+from common.enums import OutboxKind, OutboxStatus
 from store.models import OutboxMessage
 
 # What BERHENTI ends: messages nobody asked for in this conversation. Complaint updates keep coming.
-OPT_OUT_KINDS = ("reminder", "broadcast")
+OPT_OUT_KINDS = (OutboxKind.REMINDER, OutboxKind.BROADCAST)
 
 
 def stop(request: Request) -> list[Reply]:
@@ -18,10 +19,10 @@ def stop(request: Request) -> list[Reply]:
         update(OutboxMessage)
         .where(
             OutboxMessage.person_id == request.person.id,
-            OutboxMessage.status == "pending",
+            OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.kind.in_(OPT_OUT_KINDS),
         )
-        .values(status="cancelled")
+        .values(status=OutboxStatus.CANCELLED)
     )
     return [Reply(request.content.strings.stop)]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from actions.registry import ACTIONS, COMMANDS, FORMS, TEXT_COMMANDS
 from actions.replies import Reply, Request, menu_options
+from common.enums import Channel, Direction
+from common.messages import Payload
 from content.loader import Content
 from nlu.client import FALLBACK_INTENT, NluUnavailable, Parse
 from store import people
@@ -35,7 +36,7 @@ class Parser(Protocol):
 class Inbound:
     """One message from any channel, in the same shape."""
 
-    channel: str
+    channel: Channel
     sender: str
     text: str = ""
     # The platform's id for this message: a retried webhook carries the same one and is answered once.
@@ -47,25 +48,6 @@ class Understood:
     intent: str
     entities: dict[str, list[str]]
     confidence: float | None = None
-
-
-def parse_payload(text: str) -> Understood | None:
-    """A button payload: "/intent" or "/intent{json}" (the Rasa convention, so web widgets work too)."""
-    if not text.startswith("/"):
-        return None
-    name, brace, rest = text[1:].partition("{")
-    if not name.replace("_", "").isalnum():
-        return None
-    entities: dict[str, list[str]] = {}
-    if brace:
-        try:
-            raw = json.loads("{" + rest)
-        except ValueError:
-            return None
-        if not isinstance(raw, dict):
-            return None
-        entities = {k: [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in raw.items()}
-    return Understood(name, entities, 1.0)
 
 
 class Router:
@@ -166,8 +148,9 @@ class Router:
             if replies is not None:
                 return replies, None
             state.form = None
-        if understood is None:
-            understood = parse_payload(text)
+        payload = Payload.parse(text) if understood is None else None
+        if payload is not None:
+            understood = Understood(payload.intent, payload.entities, 1.0)
         if understood is None:
             if not text:
                 return self._menu_reply(self.content.strings.empty_message), None
@@ -206,13 +189,13 @@ class Router:
     def _menu_reply(self, text: str) -> list[Reply]:
         return [Reply(text, menu_options(self.content.strings.main_menu))]
 
-    def _record(self, request: Request, channel: str, understood: Understood | None, replies: list[Reply]) -> None:
+    def _record(self, request: Request, channel: Channel, understood: Understood | None, replies: list[Reply]) -> None:
         person_id = request.person.id
         request.db.add(
             Turn(
                 person_id=person_id,
                 channel=channel,
-                direction="in",
+                direction=Direction.IN,
                 text=mask_personal_numbers(request.text[:MAX_TEXT]),
                 intent=understood.intent if understood else None,
                 confidence=understood.confidence if understood else None,
@@ -220,7 +203,7 @@ class Router:
             )
         )
         for reply in replies:
-            request.db.add(Turn(person_id=person_id, channel=channel, direction="out", text=reply.text))
+            request.db.add(Turn(person_id=person_id, channel=channel, direction=Direction.OUT, text=reply.text))
         log.info(
             "%s %s: %r → %s",
             channel,

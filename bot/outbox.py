@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
+from common.enums import Channel, OutboxKind, OutboxStatus
+from common.messages import Reply
 from store import outbox
 from store.db import Database
 from store.models import OutboxMessage
@@ -40,11 +42,11 @@ class SendFailure(Exception):
 
 
 class Transport(Protocol):
-    channel: str
+    channel: Channel
 
-    async def deliver(self, recipient: str, body: dict[str, Any]) -> str:
-        """Sends one message; returns the platform's message id or raises SendFailure. `body` is the row's body
-        with the row's `kind` added (reply, reminder, broadcast, …) unless the body names one itself."""
+    async def deliver(self, recipient: str, message: Reply, kind: OutboxKind) -> str:
+        """Sends one row's message; returns the platform's message id or raises SendFailure. `kind` is the row's
+        (an answer to her, a reminder, a broadcast, …): on WhatsApp it picks the template outside the 24-hour window."""
         ...
 
 
@@ -129,18 +131,18 @@ class OutboxSender:
         with self.db.session() as db:
             return outbox.recover_in_flight(db, self.channel)
 
-    def _due(self) -> tuple[list[tuple[int, str, dict[str, Any]]], set[str]]:
+    def _due(self) -> tuple[list[tuple[int, str, Reply, OutboxKind]], set[str]]:
         with self.db.session() as db:
             rows = outbox.due(db, self.channel, datetime.now(UTC), self.limits.batch)
             blocked = outbox.unreachable(db, self.channel, [r.recipient for r in rows])
-            return [(r.id, r.recipient, {"kind": r.kind, **r.body}) for r in rows], blocked
+            return [(r.id, r.recipient, Reply.from_body(r.body), r.kind) for r in rows], blocked
 
     async def drain(self) -> int:
         """One pass over the due rows, one message per chat; returns how many rows were due."""
         rows, blocked = await asyncio.to_thread(self._due)
         tasks = []
         chats: set[str] = set()
-        for message_id, recipient, body in rows:
+        for message_id, recipient, message, kind in rows:
             if recipient in blocked:
                 await asyncio.to_thread(self._in_session, outbox.skip_unreachable, message_id)
                 continue
@@ -148,7 +150,7 @@ class OutboxSender:
                 continue  # the next pass: waiting here for the chat's turn would hold a sending slot idle
             chats.add(recipient)
             await self._slots.acquire()
-            tasks.append(asyncio.create_task(self._send_one(message_id, recipient, body)))
+            tasks.append(asyncio.create_task(self._send_one(message_id, recipient, message, kind)))
         await asyncio.gather(*tasks)
         self._forget_quiet_chats()
         return len(rows)
@@ -157,14 +159,14 @@ class OutboxSender:
         with self.db.session() as db:
             return operation(db, *args)
 
-    async def _send_one(self, message_id: int, recipient: str, body: dict[str, Any]) -> None:
+    async def _send_one(self, message_id: int, recipient: str, message: Reply, kind: OutboxKind) -> None:
         try:
             async with self._turn_in_chat(recipient):
                 await self.bucket.acquire()
                 if not await asyncio.to_thread(self._in_session, outbox.claim, message_id, datetime.now(UTC)):
                     return
                 try:
-                    platform_id = await self.transport.deliver(recipient, body)
+                    platform_id = await self.transport.deliver(recipient, message, kind)
                 except SendFailure as failure:
                     await asyncio.to_thread(self._failed, message_id, failure)
                     return
@@ -215,6 +217,6 @@ class OutboxSender:
                 )
                 outbox.mark_retry(db, message_id, failure.reason, datetime.now(UTC) + timedelta(seconds=delay))
             else:
-                status = "blocked" if failure.kind == "blocked" else "failed"
+                status = OutboxStatus.BLOCKED if failure.kind == "blocked" else OutboxStatus.FAILED
                 log.warning("%s outbox: %s %d to %s: %s", self.channel, status, message_id, where, failure.reason)
                 outbox.mark_final(db, message_id, status, failure.reason)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from common.enums import OutboxKind
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -33,7 +35,7 @@ class WhatsAppSettings:
     api_base_url: str = "https://graph.facebook.com/v21.0"
     rate: float = 80.0
     # Approved message templates for messages outside the 24-hour customer-service window, by outbox kind.
-    templates: dict[str, str] = field(default_factory=dict)
+    templates: dict[OutboxKind, str] = field(default_factory=dict)
     template_language: str = "id"
 
 
@@ -93,10 +95,10 @@ def _telegram(env: dict[str, str]) -> TelegramSettings | None:
 WHATSAPP_REQUIRED = ("WHATSAPP_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN")
 # Outbox kind → the environment variable naming its template.
 WHATSAPP_TEMPLATE_VARIABLES = {
-    "reminder": "WHATSAPP_TEMPLATE_REMINDER",
-    "broadcast": "WHATSAPP_TEMPLATE_NOTICE",
-    "escalation": "WHATSAPP_TEMPLATE_NOTICE",
-    "complaint": "WHATSAPP_TEMPLATE_NOTICE",
+    OutboxKind.REMINDER: "WHATSAPP_TEMPLATE_REMINDER",
+    OutboxKind.BROADCAST: "WHATSAPP_TEMPLATE_NOTICE",
+    OutboxKind.ESCALATION: "WHATSAPP_TEMPLATE_NOTICE",
+    OutboxKind.COMPLAINT: "WHATSAPP_TEMPLATE_NOTICE",
 }
 
 

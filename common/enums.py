@@ -109,6 +109,13 @@ class Level(StrEnum):
     ADMIN = "admin"
 
 
+class HiddenRole(StrEnum):
+    """Whom a complaint route may hide a case from: the pendamping or the ketua the complaint is about."""
+
+    PENDAMPING = "pendamping"
+    KETUA = "ketua"
+
+
 class ComplaintEventKind(StrEnum):
     CREATED = "created"
     ACKNOWLEDGED = "acknowledged"
@@ -141,7 +148,10 @@ class BroadcastStatus(StrEnum):
 
 
 class LessonStage(StrEnum):
+    """steps → reflection → quiz → practice → done."""
+
     STEPS = "steps"
+    REFLECTION = "reflection"
     QUIZ = "quiz"
     PRACTICE = "practice"
     DONE = "done"

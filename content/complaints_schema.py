@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal, get_args
+from typing import ClassVar
 
 from pydantic import Field, model_validator
 
+from common.enums import ComplaintEventKind, ComplaintStatus, HiddenRole, Level
 from content.schema import Answer, Label, Message, Sourced, Strict, Texts
-
-Role = Literal["pendamping", "koordinator", "admin"]
-HiddenRole = Literal["pendamping", "ketua"]
-Status = Literal["open", "acknowledged", "resolved", "closed"]
-EventKind = Literal[
-    "created", "acknowledged", "replied", "resolved", "reassigned", "escalated", "confirmed", "reopened"
-]
 
 
 class Route(Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
-    assign: Role
+    assign: Level
     hidden_from: tuple[HiddenRole, ...] = ()
-    also_notify: tuple[Role, ...] = ()
+    also_notify: tuple[Level, ...] = ()
 
 
 class Flag(Strict):
@@ -28,7 +22,7 @@ class Flag(Strict):
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     words: tuple[str, ...] = Field(min_length=1)
-    also_notify: tuple[Role, ...] = Field(min_length=1)
+    also_notify: tuple[Level, ...] = Field(min_length=1)
 
 
 class ComplaintGroup(Strict):
@@ -124,8 +118,8 @@ class ComplaintTexts(Texts):
     own_list_intro: Message
     own_line: Message
     status_one: Message
-    statuses: dict[str, Message]
-    events: dict[str, Message]
+    statuses: dict[ComplaintStatus, Message]
+    events: dict[ComplaintEventKind, Message]
     confirm_button: Label
     reopen_button: Label
     confirmed: Message
@@ -160,7 +154,7 @@ class ComplaintTexts(Texts):
     done_reassign: Message
     cannot_reassign: Message
     case_closed: Message
-    levels: dict[str, Message]
+    levels: dict[Level, Message]
     new_case: Message
     watch_case: Message
     reminder: Message
@@ -177,14 +171,15 @@ class ComplaintTexts(Texts):
 
     @model_validator(mode="after")
     def _every_status_event_and_level_named(self) -> ComplaintTexts:
-        for name, mapping, kinds in (
-            ("statuses", self.statuses, Status),
-            ("events", self.events, EventKind),
-            ("levels", self.levels, Role),
+        for name, named, kinds in (
+            ("statuses", set(self.statuses), set(ComplaintStatus)),
+            ("events", set(self.events), set(ComplaintEventKind)),
+            ("levels", set(self.levels), set(Level)),
         ):
-            missing, unknown = set(get_args(kinds)) - set(mapping), set(mapping) - set(get_args(kinds))
-            if missing or unknown:
-                raise ValueError(f"{name}: missing {sorted(missing)}, unknown {sorted(unknown)}")
+            # An unknown key fails as a member of the enum; a missing one is caught here.
+            missing = {str(kind) for kind in kinds} - {str(key) for key in named}
+            if missing:
+                raise ValueError(f"{name}: missing {sorted(missing)}")
         return self
 
 
@@ -195,7 +190,7 @@ class ComplaintsFile(Strict):
     reopen_days: int = Field(ge=1, le=90)
     routes: tuple[Route, ...] = Field(min_length=1)
     flags: tuple[Flag, ...] = ()
-    escalation: tuple[Role, ...] = Field(min_length=1)
+    escalation: tuple[Level, ...] = Field(min_length=1)
     groups: tuple[ComplaintGroup, ...] = Field(min_length=1, max_length=10)
     categories: tuple[Category, ...] = Field(min_length=1)
     texts: ComplaintTexts

@@ -99,17 +99,93 @@ class LessonTexts(Texts):
     not_understood: Message
 
 
+class PracticeExamples(Strict):
+    """What each practice tool's command looks like, shown when what she typed could not be read."""
+
+    log: Message
+    savings: Message
+    loan: Message
+    business: Message
+    tahap: Message
+    average: Message
+
+
+Words = tuple[Annotated[str, StringConstraints(min_length=1, pattern=r"^[a-z%]+$")], ...]
+
+
+class PracticeWords(Strict):
+    """The words the practice tools read, lower case: the loan check's vocabulary (single words) and the phrases
+    that pick a month for the log summary."""
+
+    instalment: Words = Field(min_length=1)
+    deduction: Words = Field(min_length=1)
+    total: Words = Field(min_length=1)
+    times: Words = Field(min_length=1)
+    percent: Words = Field(min_length=1)
+    daily: Words = Field(min_length=1)
+    weekly: Words = Field(min_length=1)
+    monthly: Words = Field(min_length=1)
+    # Period words that, after a number, say how long ("20 minggu"); the others say how often ("30000 seminggu").
+    duration_units: Words = Field(min_length=1)
+    last_month: tuple[Annotated[str, StringConstraints(min_length=1, pattern=r"^[a-z ]+$")], ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _each_word_means_one_thing(self) -> PracticeWords:
+        seen: dict[str, str] = {}
+        for name, words in self:
+            if name == "duration_units":
+                periods = {*self.daily, *self.weekly, *self.monthly}
+                if not set(words) <= periods:
+                    raise ValueError(f"duration_units {sorted(set(words) - periods)} are in no period list")
+                continue
+            if name == "last_month":
+                continue
+            for word in words:
+                if word in seen:
+                    raise ValueError(f"{word!r} is in both {seen[word]} and {name}")
+                seen[word] = name
+        return self
+
+
+class PeriodNames(Strict):
+    daily: Message
+    weekly: Message
+    monthly: Message
+
+
 class PracticeTexts(Texts):
     PLACEHOLDERS: ClassVar[dict[str, set[str]]] = {
         "bad_amount": {"example"},
         "logged": {"kind", "amount", "label", "want"},
-        "summary": {"income", "spent", "needs", "wants", "balance"},
+        "summary": {"first", "last", "income", "spent", "needs", "wants", "balance", "recorded", "days"},
+        "summary_empty": {"first", "last"},
         "savings": {"target", "weeks", "per_week", "per_day"},
-        "loan": {"principal", "total", "months", "cost", "percent", "cost_per_month", "monthly_percent", "installment"},
+        "loan_received": {"principal", "deduction", "received"},
+        "loan_received_whole": {"principal"},
+        "loan_instalments": {"instalment", "period", "count", "months", "total"},
+        "loan_lump": {"total", "duration"},
+        "loan_cost": {"cost", "percent"},
+        "loan_rate": {"rate", "per_100k"},
+        "loan_rate_extreme": {"rate"},
+        "loan_flat": {"flat"},
+        "loan_cheaper": {"previous"},
+        "loan_dearer": {"previous"},
+        "loan_same": {"previous"},
+        "loan_missing": {"example"},
+        "loan_invalid": {"total", "received", "example"},
+        "loan_bad_deduction": {"deduction", "principal", "example"},
+        "tahap": {"amount", "months", "per_month", "per_week", "weeks"},
+        "average": {"count", "total", "average", "lowest", "highest"},
+        "average_too_few": {"example"},
         "business": {"capital", "cost", "price", "items", "margin", "per_day", "days"},
         "business_loss": {"price", "cost"},
     }
 
+    examples: PracticeExamples
+    words: PracticeWords
+    period_names: PeriodNames
+    # "3 bulan", "30 hari": the unit after a number, for a loan paid at once.
+    period_units: PeriodNames
     bad_amount: Message
     logged: Message
     kind_in: str
@@ -117,11 +193,29 @@ class PracticeTexts(Texts):
     want_mark: str
     no_label: str
     summary: Message
+    summary_this_month: Message
     summary_empty: Message
     overspent: Message
     savings: Message
-    loan: Message
+    loan_received: Message
+    loan_received_whole: Message
+    loan_instalments: Message
+    loan_lump: Message
+    loan_cost: Message
+    loan_rate: Message
+    loan_rate_extreme: Message
+    loan_flat: Message
+    loan_cheaper: Message
+    loan_dearer: Message
+    loan_same: Message
+    loan_compare_hint: Message
+    loan_advice: Message
+    loan_missing: Message
     loan_invalid: Message
+    loan_bad_deduction: Message
+    tahap: Message
+    average: Message
+    average_too_few: Message
     business: Message
     business_loss: Message
 

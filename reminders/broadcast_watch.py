@@ -9,11 +9,14 @@ such rows sent without sending them, so a long broadcast does not become a strea
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from common.enums import OutboxKind, OutboxStatus
+from common.messages import Reply
 from content.loader import Content
 from reminders import wording
 from store import broadcasts, outbox
@@ -35,7 +38,9 @@ def watch(db: Database, content: Content, now: datetime) -> int:
                 select(OutboxMessage).where(OutboxMessage.dedup_key == progress_key(broadcast.id))
             )
             if progress is not None:
-                _update_progress(session, progress, wording.progress_text(content, broadcast, counts), counts["sent"])
+                _update_progress(
+                    session, progress, wording.progress_text(content, broadcast, counts), counts[OutboxStatus.SENT]
+                )
             if broadcasts.finish(broadcast, counts, now):
                 closed += 1
                 _report(session, content, broadcast, progress)
@@ -43,15 +48,16 @@ def watch(db: Database, content: Content, now: datetime) -> int:
 
 
 def _update_progress(session: Session, progress: OutboxMessage, text: str, sent: int) -> None:
-    if progress.status == "pending":
-        progress.body = {**progress.body, "text": text}
-    elif progress.status == "sent" and progress.platform_id and progress.body.get("text") != text:
+    shown = Reply.from_body(progress.body)
+    if progress.status == OutboxStatus.PENDING:
+        progress.body = replace(shown, text=text).as_body()
+    elif progress.status == OutboxStatus.SENT and progress.platform_id and shown.text != text:
         outbox.enqueue(
             session,
             channel=progress.channel,
             recipient=progress.recipient,
-            body={"text": text, "edit_of": progress.platform_id},
-            kind="progress",
+            message=Reply(text, edit_of=progress.platform_id),
+            kind=OutboxKind.PROGRESS,
             dedup_key=f"{progress.dedup_key}:{sent}",
             person_id=progress.person_id,
         )
@@ -65,8 +71,8 @@ def _report(session: Session, content: Content, broadcast: Broadcast, progress: 
         session,
         channel=progress.channel,
         recipient=progress.recipient,
-        body={"text": wording.report_text(content, broadcast)},
-        kind="progress",
+        message=Reply(wording.report_text(content, broadcast)),
+        kind=OutboxKind.PROGRESS,
         dedup_key=f"broadcast:{broadcast.id}:report",
         person_id=progress.person_id,
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from common.enums import OutboxKind, OutboxStatus
+from common.enums import MeetingAnswer, OutboxKind, OutboxStatus
+from common.messages import Option, Reply
 from content.loader import Content
 from reminders import wording
 from reminders.recurrence import Reminder, Rule, next_occurrence
@@ -19,12 +20,11 @@ from store.models import Group, Meeting, MeetingReply, OutboxMessage, Region
 from store.reach import Address
 
 DEFAULT_OFFSETS = (timedelta(days=1), timedelta(hours=2))
-ANSWERS = ("hadir", "tidak")
 
 
 def rule_of(meeting: Meeting) -> Rule:
     return Rule(
-        meeting.recurrence,  # type: ignore[arg-type]  # checked by the form that wrote it
+        meeting.recurrence,
         meeting.first_date,
         wording.parse_clock(meeting.local_time),
         meeting.timezone,
@@ -47,14 +47,14 @@ def changed(meeting: Meeting) -> None:
     meeting.version = (meeting.version or 0) + 1
 
 
-def reply_payload(meeting_id: int, occurrence: str, answer: str) -> str:
+def reply_payload(meeting_id: int, occurrence: str, answer: MeetingAnswer) -> str:
     """ "hadir 12 2026-12-08": short enough for Telegram's 64-byte button data, and readable where shown."""
-    return f"{'hadir' if answer == 'hadir' else 'tidak hadir'} {meeting_id} {occurrence}"
+    return f"{'hadir' if answer == MeetingAnswer.HADIR else 'tidak hadir'} {meeting_id} {occurrence}"
 
 
 def reminder_body(
     content: Content, meeting: Meeting, group: Group, reminder: Reminder, timezone: str, now: datetime
-) -> dict[str, object]:
+) -> Reply:
     words = content.strings.meetings
     start = wording.local(reminder.meeting_start, timezone)
     days_ahead = (start.date() - wording.local(now, timezone).date()).days
@@ -65,11 +65,11 @@ def reminder_body(
     )
     if meeting.topic:
         text = text.replace("\n", "\n" + words.topic_line.format(topic=meeting.topic).strip() + "\n", 1)
-    options = [
-        [words.yes_button, reply_payload(meeting.id, reminder.occurrence, "hadir")],
-        [words.no_button, reply_payload(meeting.id, reminder.occurrence, "tidak")],
-    ]
-    return {"text": text, "options": options, "meeting": meeting.id, "occurrence": reminder.occurrence}
+    options = (
+        Option(words.yes_button, reply_payload(meeting.id, reminder.occurrence, MeetingAnswer.HADIR)),
+        Option(words.no_button, reply_payload(meeting.id, reminder.occurrence, MeetingAnswer.TIDAK)),
+    )
+    return Reply(text, options, meeting=meeting.id, occurrence=reminder.occurrence)
 
 
 def enqueue_reminders(
@@ -90,8 +90,8 @@ def enqueue_reminders(
     addresses = {a.person_id: a for a in reach.audience(db, everyone, channels).reachable}
     zones = groups.zones_of(db, addresses)
     group_zones = _group_zones(db, list(group_of.values()))
-    wanted: list[tuple[str, Address, dict[str, object], datetime]] = []
-    bodies: dict[tuple[int, str], dict[str, object]] = {}  # members of one group mostly share a time zone
+    wanted: list[tuple[str, Address, dict[str, Any], datetime]] = []
+    bodies: dict[tuple[int, str], dict[str, Any]] = {}  # members of one group mostly share a time zone
     for meeting, reminder in due:
         group = group_of.get(meeting.group_id)
         if group is None:
@@ -103,7 +103,7 @@ def enqueue_reminders(
             zone = zones.get(pid) or group_zones.get(group.id) or groups.DEFAULT_TIMEZONE
             at = max(now, reminder.at)  # written ahead: worded as at its time, sent from then on
             if (meeting.id, zone) not in bodies:
-                bodies[meeting.id, zone] = reminder_body(content, meeting, group, reminder, zone, at)
+                bodies[meeting.id, zone] = reminder_body(content, meeting, group, reminder, zone, at).as_body()
             key = f"reminder:{meeting.id}:{reminder.key}:{reminder.kind}:{pid}"
             wanted.append((key, address, bodies[meeting.id, zone], at))
     existing = _existing_keys(db, [key for key, _, _, _ in wanted])
@@ -155,11 +155,11 @@ def cancel_pending(db: Session, meeting_id: int) -> int:
     result = db.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.kind == "reminder",
-            OutboxMessage.status == "pending",
+            OutboxMessage.kind == OutboxKind.REMINDER,
+            OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.dedup_key.like(f"reminder:{meeting_id}:%"),
         )
-        .values(status="cancelled")
+        .values(status=OutboxStatus.CANCELLED)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -176,5 +176,5 @@ def reply_counts(db: Session, meeting: Meeting, occurrence: str) -> tuple[int, i
         .all()
     )
     members = len(groups.member_ids(db, [meeting.group_id]))
-    yes, no = answers.get("hadir", 0), answers.get("tidak", 0)
+    yes, no = answers.get(MeetingAnswer.HADIR, 0), answers.get(MeetingAnswer.TIDAK, 0)
     return yes, no, max(0, members - yes - no)

@@ -25,6 +25,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Row, Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from common.enums import Recurrence
 from content.loader import Content
 from reminders import meetings, wording
 from reminders.recurrence import Plan, Reminder, Rule, canonical_first_date, plan
@@ -68,7 +69,7 @@ _MOVE = (
         remind_at=bindparam("wake_at", type_=_TABLE.remind_at.type), scheduled_version=bindparam("planned"), **_KEEP
     )
 )
-RuleKey = tuple[str, date, str, str, int | None, int | None]
+RuleKey = tuple[Recurrence, date, str, str, int | None, int | None]
 
 
 @dataclass
@@ -99,7 +100,7 @@ class Pass:
     def _plan(self, meeting_id: int, key: RuleKey, moment: datetime) -> Plan:
         recurrence, first, local_time, timezone, weekday, week = key
         try:
-            rule = Rule(recurrence, first, wording.parse_clock(local_time), timezone, weekday, week)  # type: ignore[arg-type]
+            rule = Rule(recurrence, first, wording.parse_clock(local_time), timezone, weekday, week)
         except (ValueError, KeyError):  # written into the database by hand: never planned, never retried in a loop
             log.exception("meeting %d has a rule that cannot be planned", meeting_id)
             return NOTHING

@@ -11,11 +11,10 @@ import calendar
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
 from zoneinfo import ZoneInfo
 
-Recurrence = Literal["once", "weekly", "biweekly", "monthly"]
-RECURRENCES: tuple[Recurrence, ...] = ("once", "weekly", "biweekly", "monthly")
+from common.enums import Recurrence
+
 LAST_WEEK = -1
 # How far ahead a monthly rule is searched: "minggu kelima" of a weekday occurs at least every few months.
 _MONTHS_AHEAD = 24
@@ -31,7 +30,7 @@ class Rule:
     week_of_month: int | None = None  # 1–5, or LAST_WEEK
 
     def __post_init__(self) -> None:
-        if self.recurrence == "monthly" and (self.weekday is None or self.week_of_month is None):
+        if self.recurrence == Recurrence.MONTHLY and (self.weekday is None or self.week_of_month is None):
             raise ValueError("a monthly rule needs a weekday and a week of the month")
         if self.week_of_month is not None and self.week_of_month not in {1, 2, 3, 4, 5, LAST_WEEK}:
             raise ValueError(f"week of month {self.week_of_month} is not 1–5 or last")
@@ -59,12 +58,12 @@ def _local(rule: Rule, day: date) -> datetime:
 def _dates_from(rule: Rule, start: date) -> Iterator[date]:
     """Meeting dates on or after `start`, in order."""
     first = rule.first_date
-    if rule.recurrence == "once":
+    if rule.recurrence == Recurrence.ONCE:
         if first >= start:
             yield first
         return
-    if rule.recurrence in ("weekly", "biweekly"):
-        step = 7 if rule.recurrence == "weekly" else 14
+    if rule.recurrence in (Recurrence.WEEKLY, Recurrence.BIWEEKLY):
+        step = 7 if rule.recurrence == Recurrence.WEEKLY else 14
         skipped = max(0, (start - first).days)
         day = first + timedelta(days=-(-skipped // step) * step)
         while True:
@@ -156,11 +155,11 @@ def canonical(rule: Rule, before: date) -> Rule:
     return replace(rule, first_date=canonical_first_date(rule.recurrence, rule.first_date, before))
 
 
-def canonical_first_date(recurrence: str, first_date: date, before: date) -> date:
+def canonical_first_date(recurrence: Recurrence, first_date: date, before: date) -> date:
     """`canonical`'s first date, from the columns alone (the scheduler keys its plans by them)."""
-    if recurrence == "once" or first_date >= before:
+    if recurrence == Recurrence.ONCE or first_date >= before:
         return first_date
-    if recurrence == "monthly":
+    if recurrence == Recurrence.MONTHLY:
         return before
-    step = 7 if recurrence == "weekly" else 14
+    step = 7 if recurrence == Recurrence.WEEKLY else 14
     return first_date + timedelta(days=(before - first_date).days // step * step)

@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from reminders.recurrence import LAST_WEEK, Recurrence
+from common.enums import Recurrence
+from reminders.recurrence import LAST_WEEK
 
 WEEKDAYS = {"senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "sabtu": 5, "minggu": 6, "ahad": 6}
 MONTHS = {
@@ -131,18 +132,18 @@ def parse_when(raw: str, today: date) -> When | None:
     text = " " + " ".join(work.lower().split()) + " "
     nth = _NTH.search(text)
     if nth:
-        return When("monthly", today, at, WEEKDAYS[nth[1].replace("'", "")], ORDINALS[nth[2]], place)
+        return When(Recurrence.MONTHLY, today, at, WEEKDAYS[nth[1].replace("'", "")], ORDINALS[nth[2]], place)
     weekday = _weekday_in(text)
     if _BIWEEKLY.search(text) and weekday is not None:
-        return When("biweekly", _weekday_after(today, weekday), at, weekday, None, place)
+        return When(Recurrence.BIWEEKLY, _weekday_after(today, weekday), at, weekday, None, place)
     if _WEEKLY.search(text) and weekday is not None:
-        return When("weekly", _weekday_after(today, weekday), at, weekday, None, place)
+        return When(Recurrence.WEEKLY, _weekday_after(today, weekday), at, weekday, None, place)
     on = _date(text, today)
     if on is not None:
-        return When("once", on, at, on.weekday(), None, place)
+        return When(Recurrence.ONCE, on, at, on.weekday(), None, place)
     for word, days in (("lusa", 2), ("besok", 1), ("hari ini", 0)):
         if word in text:
-            return When("once", today + timedelta(days=days), at, None, None, place)
+            return When(Recurrence.ONCE, today + timedelta(days=days), at, None, None, place)
     if weekday is not None:
-        return When("once", _weekday_after(today, weekday), at, weekday, None, place)
+        return When(Recurrence.ONCE, _weekday_after(today, weekday), at, weekday, None, place)
     return None

@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from common.enums import OutboxStatus, Recurrence
 from content.loader import Content
 from reminders.recurrence import LAST_WEEK, Rule
 from store.models import Broadcast
@@ -42,14 +43,14 @@ def rule_text(content: Content, rule: Rule) -> str:
     sample = datetime.combine(rule.first_date, rule.local_time, tzinfo=rule.zone)
     at = time_text(content, sample)
     weekday = content.strings.groups.weekdays[rule.weekday if rule.weekday is not None else rule.first_date.weekday()]
-    if rule.recurrence == "monthly":
+    if rule.recurrence == Recurrence.MONTHLY:
         if rule.week_of_month == LAST_WEEK:
             return words.rule_monthly_last.format(weekday=weekday, time=at)
         assert rule.week_of_month is not None
         return words.rule_monthly.format(weekday=weekday, week=words.week_words[rule.week_of_month - 1], time=at)
-    if rule.recurrence == "biweekly":
+    if rule.recurrence == Recurrence.BIWEEKLY:
         return words.rule_biweekly.format(weekday=weekday, time=at, date=day_text(content, rule.first_date))
-    if rule.recurrence == "weekly":
+    if rule.recurrence == Recurrence.WEEKLY:
         return words.rule_weekly.format(weekday=weekday, time=at)
     return words.rule_once.format(date=day_text(content, rule.first_date), time=at)
 
@@ -62,7 +63,7 @@ def parse_clock(text: str) -> time:
 def progress_text(content: Content, broadcast: Broadcast, counts: Counter[str]) -> str:
     """What the sender's progress message says ("Pengumuman #7: terkirim 120/350")."""
     return content.strings.broadcasts.progress.format(
-        number=broadcast.id, sent=counts.get("sent", 0), total=broadcast.recipients
+        number=broadcast.id, sent=counts.get(OutboxStatus.SENT, 0), total=broadcast.recipients
     )
 
 
@@ -71,10 +72,10 @@ def report_text(content: Content, broadcast: Broadcast, counts: Counter[str] | N
     counts = counts if counts is not None else Counter(broadcast.counts)
     return content.strings.broadcasts.report.format(
         number=broadcast.id,
-        sent=counts.get("sent", 0),
-        failed=counts.get("failed", 0),
-        blocked=counts.get("blocked", 0),
+        sent=counts.get(OutboxStatus.SENT, 0),
+        failed=counts.get(OutboxStatus.FAILED, 0),
+        blocked=counts.get(OutboxStatus.BLOCKED, 0),
         unreachable=broadcast.skipped_unreachable,
         opted_out=broadcast.skipped_opted_out,
-        cancelled=counts.get("cancelled", 0),
+        cancelled=counts.get(OutboxStatus.CANCELLED, 0),
     )

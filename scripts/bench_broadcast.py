@@ -34,6 +34,8 @@ from aiohttp import web
 from sqlalchemy import insert, select
 
 from bot.outbox import Limits, OutboxSender, SendFailure
+from common.enums import Channel, OutboxKind, OutboxStatus
+from common.messages import Reply
 from store import broadcasts
 from store.db import Database
 from store.models import ChannelIdentity, Group, Membership, OutboxMessage, Person
@@ -96,18 +98,18 @@ def serve(port: int, rate: int) -> None:
 
 
 class BenchTransport:
-    channel = "telegram"
+    channel = Channel.TELEGRAM
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.session: aiohttp.ClientSession | None = None
 
-    async def deliver(self, recipient: str, body: dict[str, Any]) -> str:
+    async def deliver(self, recipient: str, message: Reply, kind: OutboxKind) -> str:
         if self.session is None:
             self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         try:
             async with self.session.post(
-                f"{self.base_url}/bot{TOKEN}/sendMessage", json={"chat_id": recipient, "text": body["text"]}
+                f"{self.base_url}/bot{TOKEN}/sendMessage", json={"chat_id": recipient, "text": message.text}
             ) as response:
                 answer = await response.json()
         except (aiohttp.ClientError, TimeoutError) as error:
@@ -167,7 +169,7 @@ def prepare(db: Database, recipients: int) -> int:
         )
         started = time.perf_counter()
         broadcast = broadcasts.create(
-            session, ketua, [group.id], "Bench", {"text": "Pengumuman: pertemuan besok jam 09.00."}, datetime.now(UTC)
+            session, ketua, [group.id], "Bench", Reply("Pengumuman: pertemuan besok jam 09.00."), datetime.now(UTC)
         )
         print(f"broadcast #{broadcast.id}: {broadcast.recipients} outbox rows in {time.perf_counter() - started:.1f} s")
         return broadcast.recipients
@@ -242,7 +244,7 @@ def main() -> int:
         f"(limit {args.rate}); busiest second {stats['busiest_second']}; 429 answers {stats['rejected_429']}"
     )
     print(f"lost {lost}; duplicated {duplicated} (recipients who got the notice twice)")
-    return 0 if lost == 0 and statuses.get("sent") == total else 1
+    return 0 if lost == 0 and statuses.get(OutboxStatus.SENT) == total else 1
 
 
 if __name__ == "__main__":

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from common.enums import FINAL_OUTBOX_STATUSES, BroadcastStatus, OutboxKind, OutboxStatus
+from common.messages import Reply
 from store import groups
 from store.models import Broadcast, OutboxMessage, Person
 from store.reach import Channels, audience
 
-FINAL = {"sent", "failed", "blocked", "cancelled"}
+FINAL = FINAL_OUTBOX_STATUSES
 
 
 def create(
@@ -21,7 +22,7 @@ def create(
     sender: Person,
     group_ids: list[int],
     text: str,
-    body: dict[str, Any],
+    notice: Reply,
     now: datetime,
     channels: Channels,
 ) -> Broadcast:
@@ -34,7 +35,7 @@ def create(
         sender_id=sender.id,
         group_ids=list(group_ids),
         text=text,
-        status="sending",
+        status=BroadcastStatus.SENDING,
         recipients=len(reach.reachable),
         skipped_opted_out=len(reach.opted_out),
         skipped_unreachable=len(reach.unreachable),
@@ -43,16 +44,17 @@ def create(
     )
     db.add(broadcast)
     db.flush()
+    body = notice.as_body()
     db.add_all(
         OutboxMessage(
             channel=a.channel,
             recipient=a.external_id,
             person_id=a.person_id,
-            kind="broadcast",
+            kind=OutboxKind.BROADCAST,
             body=body,
             dedup_key=f"broadcast:{broadcast.id}:{a.person_id}",
             broadcast_id=broadcast.id,
-            status="pending",
+            status=OutboxStatus.PENDING,
             attempts=0,
             not_before=now,
             created_at=now,
@@ -82,7 +84,7 @@ def latest_of(db: Session, person: Person) -> Broadcast | None:
 
 
 def sending(db: Session) -> list[Broadcast]:
-    return list(db.scalars(select(Broadcast).where(Broadcast.status == "sending").order_by(Broadcast.id)))
+    return list(db.scalars(select(Broadcast).where(Broadcast.status == BroadcastStatus.SENDING).order_by(Broadcast.id)))
 
 
 def cancel(db: Session, broadcast: Broadcast) -> int:
@@ -90,8 +92,8 @@ def cancel(db: Session, broadcast: Broadcast) -> int:
     the broadcast and reports (reminders/broadcast_watch.py)."""
     result = db.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.status == "pending")
-        .values(status="cancelled")
+        .where(OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CANCELLED)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -101,6 +103,6 @@ def finish(broadcast: Broadcast, counts: Counter[str], now: datetime) -> bool:
     if any(status not in FINAL for status in counts):
         return False
     broadcast.counts = {status: counts.get(status, 0) for status in sorted(FINAL)}
-    broadcast.status = "cancelled" if counts.get("cancelled") else "done"
+    broadcast.status = BroadcastStatus.CANCELLED if counts.get(OutboxStatus.CANCELLED) else BroadcastStatus.DONE
     broadcast.finished_at = now
     return True

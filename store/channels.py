@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from common.enums import Channel, Direction, MemberRole, Role
 from store.models import ChannelIdentity, InboxMessage, Membership, PayloadKey, Person, Turn
 
 KEY_PREFIX = "~"
@@ -24,7 +25,7 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def accept(db: Session, channel: str, message_id: str, sender: str, payload: dict[str, Any]) -> bool:
+def accept(db: Session, channel: Channel, message_id: str, sender: str, payload: dict[str, Any]) -> bool:
     """Stores one webhook message for answering; False if this platform id was stored before (a retry)."""
     exists = select(InboxMessage.id).where(InboxMessage.channel == channel, InboxMessage.message_id == message_id)
     if db.scalar(exists) is not None:
@@ -37,7 +38,7 @@ def accept(db: Session, channel: str, message_id: str, sender: str, payload: dic
     return True
 
 
-def unanswered(db: Session, channel: str, limit: int) -> list[InboxMessage]:
+def unanswered(db: Session, channel: Channel, limit: int) -> list[InboxMessage]:
     query = (
         select(InboxMessage)
         .where(InboxMessage.channel == channel, InboxMessage.processed_at.is_(None))
@@ -75,7 +76,7 @@ def full_payload(db: Session, text: str) -> str | None:
     return row.payload if row else None
 
 
-def command_role(db: Session, channel: str, external_id: str) -> str:
+def command_role(db: Session, channel: Channel, external_id: str) -> str:
     """kpm, ketua (a KPM who leads a group), pendamping, koordinator or admin: which commands menu to show."""
     person = db.scalar(
         select(Person)
@@ -83,16 +84,16 @@ def command_role(db: Session, channel: str, external_id: str) -> str:
         .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
     )
     if person is None:
-        return "kpm"
-    if person.role == "kpm":
+        return Role.KPM
+    if person.role == Role.KPM:
         leads = db.scalar(
-            select(Membership.id).where(Membership.person_id == person.id, Membership.role == "ketua").limit(1)
+            select(Membership.id).where(Membership.person_id == person.id, Membership.role == MemberRole.KETUA).limit(1)
         )
-        return "ketua" if leads is not None else "kpm"
+        return MemberRole.KETUA if leads is not None else Role.KPM
     return person.role
 
 
-def last_inbound_at(db: Session, channel: str, external_id: str) -> datetime | None:
+def last_inbound_at(db: Session, channel: Channel, external_id: str) -> datetime | None:
     """When this person last wrote to the assistant on this channel (WhatsApp's 24-hour window)."""
     query = (
         select(func.max(Turn.created_at))
@@ -101,7 +102,7 @@ def last_inbound_at(db: Session, channel: str, external_id: str) -> datetime | N
             ChannelIdentity.channel == channel,
             ChannelIdentity.external_id == external_id,
             Turn.channel == channel,
-            Turn.direction == "in",
+            Turn.direction == Direction.IN,
         )
     )
     return _aware(db.scalar(query))

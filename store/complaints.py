@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from common.enums import STAFF_ROLES, ComplaintEventKind, ComplaintStatus, Level, MemberRole, OutboxKind, Role
+from common.messages import Option, Reply
 from store import outbox, reach
 from store.models import Complaint, ComplaintEvent, Membership, Person, Region
 from store.reach import Channels
@@ -18,8 +20,7 @@ from store.workdays import add_working_days, as_utc
 # No 0/O or 1/I: a ticket is read aloud and copied by hand.
 TICKET_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 TICKET_PREFIX = "ADU-"
-OPEN = ("open", "acknowledged")
-STAFF_ROLES = ("pendamping", "koordinator", "admin")
+OPEN = (ComplaintStatus.OPEN, ComplaintStatus.ACKNOWLEDGED)
 
 
 @event.listens_for(ComplaintEvent, "before_update")
@@ -45,7 +46,9 @@ def by_ticket(db: Session, ticket: str, for_update: bool = False) -> Complaint |
     return db.scalar(query.with_for_update() if for_update else query)
 
 
-def record(db: Session, complaint: Complaint, kind: str, actor_id: int | None, now: datetime, note: str = "") -> int:
+def record(
+    db: Session, complaint: Complaint, kind: ComplaintEventKind, actor_id: int | None, now: datetime, note: str = ""
+) -> int:
     """Appends one line to the history; returns its id (used to name the notifications it causes)."""
     entry = ComplaintEvent(complaint=complaint, actor_id=actor_id, kind=kind, note=note, created_at=now)
     db.add(entry)
@@ -60,7 +63,7 @@ def can_handle(complaint: Complaint, person: Person) -> bool:
         return False
     if complaint.assignee_id == person.id or person.id in complaint.watcher_ids:
         return True
-    return person.role == "admin" and complaint.level == "admin"
+    return person.role == Role.ADMIN and complaint.level == Level.ADMIN
 
 
 def is_overdue(complaint: Complaint, now: datetime) -> bool:
@@ -75,7 +78,7 @@ def inbox(db: Session, person: Person, now: datetime) -> list[Complaint]:
     return sorted(cases, key=lambda c: (not is_overdue(c, now), as_utc(c.escalate_at) if c.escalate_at else far))
 
 
-def reported_by(db: Session, person: Person, statuses: Sequence[str]) -> list[Complaint]:
+def reported_by(db: Session, person: Person, statuses: Sequence[ComplaintStatus]) -> list[Complaint]:
     query = select(Complaint).where(Complaint.reporter_id == person.id, Complaint.status.in_(statuses))
     return list(db.scalars(query.order_by(Complaint.id)))
 
@@ -93,7 +96,9 @@ def region_koordinator(db: Session, region: Region | None, excluded: Iterable[in
     if region is None:
         return None
     chain = _ancestors(region)  # kelurahan, kecamatan, kabupaten, (provinsi)
-    koordinators = [p for p in db.scalars(select(Person).where(Person.role == "koordinator")) if p.id not in excluded]
+    koordinators = [
+        p for p in db.scalars(select(Person).where(Person.role == Role.KOORDINATOR)) if p.id not in excluded
+    ]
     for level in chain[1:3]:
         for person in sorted(koordinators, key=lambda p: p.id):
             if level in _ancestors(person.region):
@@ -113,20 +118,20 @@ def koordinator_for(db: Session, reporter: Person, excluded: Iterable[int] = ())
 def ketuas_of(db: Session, person: Person) -> list[Person]:
     groups = select(Membership.group_id).where(Membership.person_id == person.id)
     query = select(Person).join(Membership, Membership.person_id == Person.id)
-    query = query.where(Membership.group_id.in_(groups), Membership.role == "ketua", Person.id != person.id)
+    query = query.where(Membership.group_id.in_(groups), Membership.role == MemberRole.KETUA, Person.id != person.id)
     return list(db.scalars(query.distinct()))
 
 
 def admins(db: Session) -> list[Person]:
-    return list(db.scalars(select(Person).where(Person.role == "admin").order_by(Person.id)))
+    return list(db.scalars(select(Person).where(Person.role == Role.ADMIN).order_by(Person.id)))
 
 
-def handler_at(db: Session, level: str, reporter: Person | None, hidden: Iterable[int]) -> Person | None:
+def handler_at(db: Session, level: Level, reporter: Person | None, hidden: Iterable[int]) -> Person | None:
     """Who works at a level for this reporter; None for the admin queue or when nobody is on file."""
     hidden = set(hidden)
-    if reporter is None or level == "admin":
+    if reporter is None or level == Level.ADMIN:
         return None
-    if level == "pendamping":
+    if level == Level.PENDAMPING:
         pendamping = reporter.pendamping
         return pendamping if pendamping is not None and pendamping.id not in hidden else None
     return koordinator_for(db, reporter, hidden)
@@ -135,7 +140,7 @@ def handler_at(db: Session, level: str, reporter: Person | None, hidden: Iterabl
 def escalate(
     db: Session,
     complaint: Complaint,
-    chain: Sequence[str],
+    chain: Sequence[Level],
     *,
     actor_id: int | None,
     reason: str,
@@ -148,17 +153,18 @@ def escalate(
     for level in chain[position + 1 :]:
         person = handler_at(db, level, complaint.reporter, complaint.hidden_ids)
         supervisor = complaint.assignee.supervisor if complaint.assignee is not None else None
-        if level == "koordinator" and supervisor is not None and supervisor.id not in complaint.hidden_ids:
+        if level == Level.KOORDINATOR and supervisor is not None and supervisor.id not in complaint.hidden_ids:
             person = supervisor  # the koordinator of the pendamping who let it wait
-        if person is None and level != "admin":
+        if person is None and level != Level.ADMIN:
             continue
         complaint.level, complaint.assignee_id = level, person.id if person else None
         complaint.assignee = person
         complaint.escalation_level += 1
-        complaint.status = "open"
+        complaint.status = ComplaintStatus.OPEN
         complaint.escalate_at = add_working_days(now, respond_within, complaint.timezone)
         complaint.watcher_ids = [w for w in complaint.watcher_ids if w != complaint.assignee_id]
-        record(db, complaint, "escalated" if actor_id is None else "reassigned", actor_id, now, reason)
+        kind = ComplaintEventKind.ESCALATED if actor_id is None else ComplaintEventKind.REASSIGNED
+        record(db, complaint, kind, actor_id, now, reason)
         return True
     return False
 
@@ -169,7 +175,7 @@ def notify(
     person: Person | None,
     text: str,
     dedup_key: str,
-    options: Sequence[tuple[str, str]] = (),
+    options: tuple[Option, ...] = (),
 ) -> bool:
     """One outbox message to the person where the reach rule finds her (store/reach.py; BERHENTI does not stop
     news of a case, and on REST it waits for her next message). False if she cannot be reached here."""
@@ -178,13 +184,12 @@ def notify(
     address = reach.address(db, person.id, channels, can_wait=True)
     if address is None:
         return False
-    body: dict[str, Any] = {"text": text, "options": [list(option) for option in options]}
     return outbox.enqueue(
         db,
         channel=address.channel,
         recipient=address.external_id,
-        body=body,
-        kind="complaint",
+        message=Reply(text, options),
+        kind=OutboxKind.COMPLAINT,
         dedup_key=dedup_key,
         person_id=person.id,
     )
@@ -194,7 +199,7 @@ def handlers(db: Session, complaint: Complaint, watchers: bool = True) -> list[P
     """Everyone told about changes: the assignee (or Dinas Sosial staff for the queue) and, unless asked not to,
     the watchers. Never a person the case is hidden from."""
     people = [complaint.assignee] if complaint.assignee is not None else []
-    if complaint.level == "admin" and complaint.assignee is None:
+    if complaint.level == Level.ADMIN and complaint.assignee is None:
         people += admins(db)
     if watchers:
         people += [p for p in (db.get(Person, pid) for pid in complaint.watcher_ids) if p is not None]

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from common.enums import STAFF_ROLES, MemberRole
 from store.models import Group, Membership, Person, Region
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"
-STAFF_ROLES = {"pendamping", "koordinator"}
 _CHUNK = 500
 
 
@@ -29,7 +29,7 @@ def join(db: Session, group: Group, person: Person) -> bool:
     found = db.scalar(select(Membership).where(Membership.group_id == group.id, Membership.person_id == person.id))
     if found is not None:
         return False
-    db.add(Membership(group_id=group.id, person_id=person.id, role="anggota"))
+    db.add(Membership(group_id=group.id, person_id=person.id, role=MemberRole.ANGGOTA))
     if person.region_id is None and group.region_id is not None:
         person.region_id = group.region_id  # her time zone, until the directory says better
     db.flush()
@@ -45,7 +45,7 @@ def groups_of(db: Session, person: Person) -> list[Group]:
 
 def led_by(db: Session, person: Person) -> list[Group]:
     """Groups this person may message and schedule for: as their ketua, or as their pendamping."""
-    led = select(Membership.group_id).where(Membership.person_id == person.id, Membership.role == "ketua")
+    led = select(Membership.group_id).where(Membership.person_id == person.id, Membership.role == MemberRole.KETUA)
     conditions: list[ColumnElement[bool]] = [Group.id.in_(led)]
     if person.role in STAFF_ROLES:
         conditions.append(Group.pendamping_id == person.id)

@@ -3,14 +3,57 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from enum import StrEnum
+from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from common.enums import (
+    BroadcastStatus,
+    Channel,
+    ComplaintEventKind,
+    ComplaintStatus,
+    Delivery,
+    Direction,
+    GroupKind,
+    LessonStage,
+    Level,
+    MeetingAnswer,
+    MemberRole,
+    OutboxKind,
+    OutboxStatus,
+    PracticeKind,
+    Recurrence,
+    RegionLevel,
+    Role,
+)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumText(TypeDecorator[E]):
+    """A `StrEnum` stored as its plain string (no database enum type: the columns stay VARCHAR, as migrated).
+    Writing checks the value is a member; reading hands back the member, so the model's type is the enum's."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 class Base(DeclarativeBase):
@@ -28,7 +71,7 @@ class Region(Base):
     __table_args__ = (UniqueConstraint("level", "name", "parent_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    level: Mapped[str] = mapped_column(String(16))
+    level: Mapped[RegionLevel] = mapped_column(EnumText(RegionLevel, 16))
     name: Mapped[str] = mapped_column(String(120))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     timezone: Mapped[str] = mapped_column(String(32), default="Asia/Jakarta")
@@ -42,8 +85,8 @@ class Person(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str | None] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
-    # kpm | pendamping | koordinator | admin. Leading a group is a membership role, not a person role.
-    role: Mapped[str] = mapped_column(String(16), default="kpm")
+    # Leading a group is a membership role, not a person role.
+    role: Mapped[Role] = mapped_column(EnumText(Role, 16), default=Role.KPM)
     # Staff code from pendamping.csv (pendamping and koordinator only).
     kode: Mapped[str | None] = mapped_column(String(32), unique=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
@@ -55,7 +98,7 @@ class Person(Base):
     # Set by "BERHENTI": no reminders or notices until "MULAI".
     opted_out_at: Mapped[datetime | None]
     # The platform channel (telegram | whatsapp) she last wrote from: where messages to her go first (store/reach.py).
-    last_channel: Mapped[str | None] = mapped_column(String(16))
+    last_channel: Mapped[Channel | None] = mapped_column(EnumText(Channel, 16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     region: Mapped[Region | None] = relationship()
@@ -72,7 +115,7 @@ class ChannelIdentity(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[Channel] = mapped_column(EnumText(Channel, 16))
     external_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set when the platform says this person blocked the assistant (HTTP 403): the outbox skips them. Cleared when
@@ -93,7 +136,7 @@ class Group(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[str] = mapped_column(String(8))  # PKH | KUBE
+    kind: Mapped[GroupKind] = mapped_column(EnumText(GroupKind, 8))
     invite_code: Mapped[str] = mapped_column(String(16), unique=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     pendamping_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
@@ -108,7 +151,7 @@ class Membership(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(8), default="anggota")  # anggota | ketua
+    role: Mapped[MemberRole] = mapped_column(EnumText(MemberRole, 8), default=MemberRole.ANGGOTA)
 
     group: Mapped[Group] = relationship(back_populates="memberships")
     person: Mapped[Person] = relationship()
@@ -133,8 +176,8 @@ class Turn(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    channel: Mapped[Channel] = mapped_column(EnumText(Channel, 16))
+    direction: Mapped[Direction] = mapped_column(EnumText(Direction, 3))
     text: Mapped[str] = mapped_column(Text)
     intent: Mapped[str | None] = mapped_column(String(40))
     confidence: Mapped[float | None]
@@ -147,10 +190,10 @@ class ProcessedMessage(Base):
 
     __tablename__ = "processed_messages"
 
-    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel: Mapped[Channel] = mapped_column(EnumText(Channel, 16), primary_key=True)
     message_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # [{"text": ..., "options": [[title, payload], ...]}, ...], as in an outbox row's body.
+    # The answer as outbox bodies (common/messages.py, `Message.as_body`), one per reply.
     replies: Mapped[list[Any]] = mapped_column(default=list)
 
 
@@ -164,7 +207,7 @@ class LessonProgress(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     lesson: Mapped[str] = mapped_column(String(40))
     step: Mapped[int] = mapped_column(Integer, default=0)
-    stage: Mapped[str] = mapped_column(String(16), default="steps")  # steps | quiz | practice | done
+    stage: Mapped[LessonStage] = mapped_column(EnumText(LessonStage, 16), default=LessonStage.STEPS)
     quiz_index: Mapped[int] = mapped_column(Integer, default=0)
     quiz_score: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -178,7 +221,7 @@ class PracticeEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # masuk | keluar | tabungan | pinjaman | usaha
+    kind: Mapped[PracticeKind] = mapped_column(EnumText(PracticeKind, 16))
     amount: Mapped[int] = mapped_column(Integer, default=0)
     label: Mapped[str] = mapped_column(String(120), default="")
     is_want: Mapped[bool] = mapped_column(default=False)
@@ -194,24 +237,23 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_due", "channel", "status", "not_before"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[Channel] = mapped_column(EnumText(Channel, 16))
     recipient: Mapped[str] = mapped_column(String(64))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # reminder | broadcast | escalation | complaint
-    # {"text": ..., "options": [[title, payload], ...]}; WhatsApp adds {"template": name} outside the 24-hour window.
+    kind: Mapped[OutboxKind] = mapped_column(EnumText(OutboxKind, 16))
+    # A `Message` (common/messages.py) as `Message.as_body()` writes it; read it back with `Message.from_body`.
     body: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Whoever enqueues names the message (e.g. "reminder:42:2026-12-08T07:00:person:7"): enqueued once, ever.
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
-    # pending → sending → sent | failed | blocked | cancelled
-    status: Mapped[str] = mapped_column(String(12), default="pending")
+    status: Mapped[OutboxStatus] = mapped_column(EnumText(OutboxStatus, 12), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(300))
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     platform_id: Mapped[str | None] = mapped_column(String(128), index=True)
-    # WhatsApp delivery reports: delivered | read | failed.
-    delivery: Mapped[str | None] = mapped_column(String(12))
+    # WhatsApp delivery reports.
+    delivery: Mapped[Delivery | None] = mapped_column(EnumText(Delivery, 12))
     broadcast_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -232,10 +274,9 @@ class Complaint(Base):
     since: Mapped[str] = mapped_column(String(200), default="")
     # The handler never sees who reported: answers go through the assistant.
     secret: Mapped[bool] = mapped_column(default=False)
-    # open → acknowledged → resolved → closed; reopening goes back to open.
-    status: Mapped[str] = mapped_column(String(16), default="open")
-    # The handling level (pendamping | koordinator | admin) and the person at it; no person = the admin queue.
-    level: Mapped[str] = mapped_column(String(16))
+    status: Mapped[ComplaintStatus] = mapped_column(EnumText(ComplaintStatus, 16), default=ComplaintStatus.OPEN)
+    # The handling level and the person at it; no person = the admin queue.
+    level: Mapped[Level] = mapped_column(EnumText(Level, 16))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     # People who may also see it (e.g. the koordinator when money was taken), and people who may never see it
     # (the pendamping or ketua it is about), as lists of person ids.
@@ -269,8 +310,7 @@ class ComplaintEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
-    # created | acknowledged | replied | resolved | reassigned | escalated | confirmed | reopened
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[ComplaintEventKind] = mapped_column(EnumText(ComplaintEventKind, 16))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -287,8 +327,7 @@ class Meeting(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
-    # once | weekly | biweekly | monthly
-    recurrence: Mapped[str] = mapped_column(String(10))
+    recurrence: Mapped[Recurrence] = mapped_column(EnumText(Recurrence, 10))
     # once: the date; weekly/biweekly: the first meeting; monthly: from when the rule applies.
     first_date: Mapped[date] = mapped_column(Date)
     weekday: Mapped[int | None] = mapped_column(Integer)  # 0 = Senin … 6 = Minggu
@@ -310,7 +349,7 @@ class Meeting(Base):
 
 
 class MeetingReply(Base):
-    """A member's answer to a reminder: hadir | tidak (one per person per occurrence; the last answer counts)."""
+    """A member's answer to a reminder (one per person per occurrence; the last answer counts)."""
 
     __tablename__ = "meeting_replies"
     __table_args__ = (UniqueConstraint("meeting_id", "occurrence", "person_id"),)
@@ -319,7 +358,7 @@ class MeetingReply(Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     occurrence: Mapped[str] = mapped_column(String(16))  # the local date, "2026-12-08"
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    answer: Mapped[str] = mapped_column(String(8))
+    answer: Mapped[MeetingAnswer] = mapped_column(EnumText(MeetingAnswer, 8))
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -332,8 +371,7 @@ class Broadcast(Base):
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     group_ids: Mapped[list[Any]] = mapped_column(default=list)
     text: Mapped[str] = mapped_column(Text)
-    # sending → done | cancelled
-    status: Mapped[str] = mapped_column(String(12), default="sending")
+    status: Mapped[BroadcastStatus] = mapped_column(EnumText(BroadcastStatus, 12), default=BroadcastStatus.SENDING)
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     skipped_opted_out: Mapped[int] = mapped_column(Integer, default=0)
     skipped_unreachable: Mapped[int] = mapped_column(Integer, default=0)
@@ -355,7 +393,7 @@ class InboxMessage(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[Channel] = mapped_column(EnumText(Channel, 16))
     message_id: Mapped[str] = mapped_column(String(128))
     sender: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
+from common.enums import Channel, Delivery, OutboxKind, OutboxStatus
+from common.messages import Reply
 from store.models import ChannelIdentity, OutboxMessage
 
 
 def enqueue(
     db: Session,
     *,
-    channel: str,
+    channel: Channel,
     recipient: str,
-    body: dict[str, Any],
-    kind: str,
+    message: Reply,
+    kind: OutboxKind,
     dedup_key: str,
     person_id: int | None = None,
     not_before: datetime | None = None,
@@ -30,7 +31,7 @@ def enqueue(
     row = OutboxMessage(
         channel=channel,
         recipient=recipient,
-        body=body,
+        body=message.as_body(),
         kind=kind,
         dedup_key=dedup_key,
         person_id=person_id,
@@ -43,30 +44,34 @@ def enqueue(
     return True
 
 
-def recover_in_flight(db: Session, channel: str) -> int:
+def recover_in_flight(db: Session, channel: Channel) -> int:
     """Rows left in `sending` by a crash go back to `pending`: delivery is at-least-once, and the window for a
     repeat is one message per sender slot (see bot/outbox.py)."""
     result = db.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.channel == channel, OutboxMessage.status == "sending")
-        .values(status="pending")
+        .where(OutboxMessage.channel == channel, OutboxMessage.status == OutboxStatus.SENDING)
+        .values(status=OutboxStatus.PENDING)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def due(db: Session, channel: str, now: datetime, limit: int) -> list[OutboxMessage]:
+def due(db: Session, channel: Channel, now: datetime, limit: int) -> list[OutboxMessage]:
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.channel == channel, OutboxMessage.status == "pending", OutboxMessage.not_before <= now)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.not_before <= now,
+        )
         # Replies to someone waiting first, then the rest in the order it was queued (a big broadcast must not
         # hold up an answer).
-        .order_by(case((OutboxMessage.kind == "reply", 0), else_=1), OutboxMessage.id)
+        .order_by(case((OutboxMessage.kind == OutboxKind.REPLY, 0), else_=1), OutboxMessage.id)
         .limit(limit)
     )
     return list(db.scalars(query))
 
 
-def unreachable(db: Session, channel: str, recipients: list[str]) -> set[str]:
+def unreachable(db: Session, channel: Channel, recipients: list[str]) -> set[str]:
     query = select(ChannelIdentity.external_id).where(
         ChannelIdentity.channel == channel,
         ChannelIdentity.external_id.in_(recipients),
@@ -79,8 +84,8 @@ def claim(db: Session, message_id: int, now: datetime) -> bool:
     """Marks one pending row as being sent; False if another sender or a cancel got there first."""
     result = db.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-        .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
     )
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
@@ -89,7 +94,7 @@ def mark_sent(db: Session, message_id: int, platform_id: str, now: datetime) -> 
     db.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status="sent", platform_id=platform_id, sent_at=now, last_error=None)
+        .values(status=OutboxStatus.SENT, platform_id=platform_id, sent_at=now, last_error=None)
     )
 
 
@@ -97,17 +102,17 @@ def mark_retry(db: Session, message_id: int, error: str, not_before: datetime) -
     db.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status="pending", last_error=error[:300], not_before=not_before)
+        .values(status=OutboxStatus.PENDING, last_error=error[:300], not_before=not_before)
     )
 
 
-def mark_final(db: Session, message_id: int, status: str, error: str) -> None:
+def mark_final(db: Session, message_id: int, status: OutboxStatus, error: str) -> None:
     """failed, or blocked (the person blocked the assistant: their identity is marked unreachable too)."""
     row = db.get(OutboxMessage, message_id)
     if row is None:
         return
     row.status, row.last_error = status, error[:300]
-    if status == "blocked":
+    if status == OutboxStatus.BLOCKED:
         db.execute(
             update(ChannelIdentity)
             .where(ChannelIdentity.channel == row.channel, ChannelIdentity.external_id == row.recipient)
@@ -118,24 +123,24 @@ def mark_final(db: Session, message_id: int, status: str, error: str) -> None:
 def skip_unreachable(db: Session, message_id: int) -> None:
     db.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-        .values(status="blocked", last_error="recipient blocked the assistant earlier")
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.BLOCKED, last_error="recipient blocked the assistant earlier")
     )
 
 
-def record_delivery(db: Session, platform_id: str, delivery: str, error: str | None = None) -> bool:
+def record_delivery(db: Session, platform_id: str, delivery: Delivery, error: str | None = None) -> bool:
     """A delivery report (WhatsApp statuses): delivered, read, failed. False if no row has that id."""
     row = db.scalar(select(OutboxMessage).where(OutboxMessage.platform_id == platform_id))
     if row is None:
         return False
-    if not (row.delivery == "read" and delivery == "delivered"):  # reports can arrive out of order
+    if not (row.delivery == Delivery.READ and delivery == Delivery.DELIVERED):  # reports can arrive out of order
         row.delivery = delivery
     if error:
         row.last_error = error[:300]
     return True
 
 
-def hand_over(db: Session, channel: str, recipient: str, now: datetime) -> list[dict[str, Any]]:
+def hand_over(db: Session, channel: Channel, recipient: str, now: datetime) -> list[Reply]:
     """The messages waiting for someone on a channel the assistant cannot push to (REST): they go out in the answer
     to that person's next message, oldest first, and count as sent from then on."""
     rows = list(
@@ -144,7 +149,7 @@ def hand_over(db: Session, channel: str, recipient: str, now: datetime) -> list[
             .where(
                 OutboxMessage.channel == channel,
                 OutboxMessage.recipient == recipient,
-                OutboxMessage.status == "pending",
+                OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.not_before <= now,
             )
             .order_by(OutboxMessage.id)
@@ -152,5 +157,5 @@ def hand_over(db: Session, channel: str, recipient: str, now: datetime) -> list[
         )
     )
     for row in rows:
-        row.status, row.sent_at, row.attempts = "sent", now, row.attempts + 1
-    return [dict(row.body) for row in rows]
+        row.status, row.sent_at, row.attempts = OutboxStatus.SENT, now, row.attempts + 1
+    return [Reply.from_body(row.body) for row in rows]

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from common.enums import Channel, OutboxStatus
 from store import reach
 from store.models import (
     ChannelIdentity,
@@ -24,12 +25,12 @@ from store.phones import normalize_phone
 
 # Channels whose user ids are phone numbers (WhatsApp sends 6281234567890): a first message from one is matched to
 # the person with that phone in the directory (anggota.csv), so her groups and pendamping are known at once.
-PHONE_CHANNELS = {"whatsapp"}
+PHONE_CHANNELS = {Channel.WHATSAPP}
 # What an erased person's outbox rows say instead of their chat id or phone number.
 ERASED = "dihapus"
 
 
-def find_or_create(db: Session, channel: str, external_id: str, now: datetime | None = None) -> tuple[Person, bool]:
+def find_or_create(db: Session, channel: Channel, external_id: str, now: datetime | None = None) -> tuple[Person, bool]:
     """The person behind a channel identity she is writing from; a new identity makes a new person (KPM by default),
     unless its phone number is already someone's in the directory. Records that she wrote from it (store/reach.py)."""
     now = now or utcnow()
@@ -79,8 +80,8 @@ def erase(db: Session, person: Person) -> bool:
         to_them = (OutboxMessage.channel == channel, OutboxMessage.recipient == external_id)
         db.execute(
             update(OutboxMessage)
-            .where(*to_them, OutboxMessage.status == "pending")
-            .values(status="cancelled", last_error="the person erased their data")
+            .where(*to_them, OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.CANCELLED, last_error="the person erased their data")
         )
         db.execute(update(OutboxMessage).where(*to_them).values(recipient=ERASED, person_id=None))
     for model in (Turn, ConversationState, LessonProgress, PracticeEntry, MeetingReply, ChannelIdentity):

@@ -27,7 +27,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.enums import Channel, Role
+from common.enums import STAFF_ROLES, Channel
 from store.models import ChannelIdentity, Group, Membership, Person
 
 Channels = frozenset[Channel]
@@ -39,7 +39,6 @@ _ORDER = {channel: n for n, channel in enumerate(PUSH_CHANNELS + WAITING_CHANNEL
 # Channels whose business-initiated messages need the person's opt-in.
 OPT_IN_CHANNELS = frozenset({Channel.WHATSAPP})
 _CHUNK = 500
-STAFF = (Role.PENDAMPING, Role.KOORDINATOR, Role.ADMIN)
 
 
 class Unreached(StrEnum):
@@ -174,6 +173,6 @@ def unreachable_members(db: Session, channels: Channels) -> list[tuple[Group, Pe
 
 def unreachable_staff(db: Session, channels: Channels) -> list[tuple[Person, Unreached]]:
     """Pendamping, koordinator and admin whom complaint updates cannot reach here."""
-    staff = list(db.scalars(select(Person).where(Person.role.in_(STAFF)).order_by(Person.kode, Person.id)))
+    staff = list(db.scalars(select(Person).where(Person.role.in_(STAFF_ROLES)).order_by(Person.kode, Person.id)))
     missed = audience(db, [p.id for p in staff], channels, include_opted_out=True, can_wait=True).unreachable
     return [(p, missed[p.id]) for p in staff if p.id in missed]

@@ -4,13 +4,13 @@ WIB; Yohanes in Papua, WIT, with no koordinator), a Dinas Sosial admin, and help
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 from sqlalchemy import select
 
 from actions.replies import Reply
 from bot.dialogue import Inbound, Router
+from common.messages import Payload
 from nlu.client import Parse
 from store.db import Database
 from store.directory import import_files
@@ -69,7 +69,7 @@ def answer(router: Router, who: tuple[str, str], text: str, message_id: str | No
 
 
 def payload(intent: str, **entities: str) -> str:
-    return f"/{intent}" + (json.dumps(entities) if entities else "")
+    return Payload.of(intent, **entities).render()
 
 
 def file(

@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 
 from bot.settings import Settings, SettingsError
+from common.messages import Reply
 from store import outbox
 from store.db import Database
 from tests import fake_graph
@@ -91,7 +92,7 @@ async def test_the_app_serves_telegram_and_whatsapp_from_environment_variables(
                 db,
                 channel="telegram",
                 recipient="111",
-                body={"text": "Pertemuan besok jam 9."},
+                message=Reply("Pertemuan besok jam 9."),
                 kind="broadcast",
                 dedup_key="app:1",
             )

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.dialogue import Inbound, Router, parse_payload
+from bot.dialogue import Inbound, Router
+from common.messages import Payload, Reply
 from content.loader import Content
 from nlu.client import NluClient
 from store import outbox
@@ -144,7 +145,7 @@ def test_hapus_data_leaves_no_outbox_row_naming_the_person(router: Router, datab
                 db,
                 channel="whatsapp",
                 recipient="6281200000003",
-                body={"text": "Pengumuman"},
+                message=Reply("Pengumuman"),
                 kind="broadcast",
                 dedup_key=key,
                 person_id=person.id,
@@ -174,7 +175,9 @@ def test_when_the_nlu_is_down_the_person_is_told_and_the_menu_still_works(databa
 
 
 def test_button_payloads_follow_the_rasa_convention() -> None:
-    parsed = parse_payload('/ask_amount{"component":"smp"}')
-    assert parsed is not None and parsed.intent == "ask_amount" and parsed.entities == {"component": ["smp"]}
-    assert parse_payload("/ask_amount{not json") is None
-    assert parse_payload("biasa saja") is None
+    parsed = Payload.parse('/ask_amount{"component":"smp"}')
+    assert parsed == Payload.of("ask_amount", component="smp") and parsed.render() == '/ask_amount{"component":"smp"}'
+    assert Payload.parse("/help") == Payload("help") and Payload("help").render() == "/help"
+    assert Payload.parse('/ask_amount{"component":["sd","smp"]}') == Payload("ask_amount", {"component": ["sd", "smp"]})
+    assert Payload.parse("/ask_amount{not json") is None
+    assert Payload.parse("biasa saja") is None

@@ -6,11 +6,12 @@ import asyncio
 import itertools
 import time
 from collections import Counter
-from typing import Any
 
 from sqlalchemy import select
 
 from bot.outbox import Limits, OutboxSender, SendFailure
+from common.enums import OutboxKind
+from common.messages import Reply
 from store import outbox
 from store.db import Database
 from store.models import ChannelIdentity, OutboxMessage, Person
@@ -25,12 +26,12 @@ class RecordingTransport:
         self.delivered: list[tuple[float, str, str]] = []
         self.failures = failures or {}
 
-    async def deliver(self, recipient: str, body: dict[str, Any]) -> str:
+    async def deliver(self, recipient: str, message: Reply, kind: OutboxKind) -> str:
         await asyncio.sleep(0)
         scripted = self.failures.get(recipient)
         if scripted:
             raise scripted.pop(0)
-        self.delivered.append((time.monotonic(), recipient, body["text"]))
+        self.delivered.append((time.monotonic(), recipient, message.text))
         return f"m{len(self.delivered)}"
 
 
@@ -42,7 +43,7 @@ def fill(database: Database, count: int, recipients: int | None = None, prefix: 
                 db,
                 channel="telegram",
                 recipient=chat,
-                body={"text": f"pesan {i}"},
+                message=Reply(f"pesan {i}"),
                 kind="broadcast",
                 dedup_key=f"{prefix}:{i}",
             )
@@ -169,9 +170,9 @@ class SlowTransport(RecordingTransport):
         super().__init__()
         self.delays = itertools.cycle([0.05, 0.0, 0.03, 0.01])
 
-    async def deliver(self, recipient: str, body: dict[str, Any]) -> str:
+    async def deliver(self, recipient: str, message: Reply, kind: OutboxKind) -> str:
         await asyncio.sleep(next(self.delays))
-        return await super().deliver(recipient, body)
+        return await super().deliver(recipient, message, kind)
 
 
 async def test_one_person_reads_her_messages_in_order(database: Database) -> None:
@@ -188,7 +189,7 @@ async def test_a_reply_goes_before_a_waiting_broadcast(database: Database) -> No
             db,
             channel="telegram",
             recipient="2000",
-            body={"text": "jawaban"},
+            message=Reply("jawaban"),
             kind="reply",
             dedup_key="reply:telegram:m1:0",
         )

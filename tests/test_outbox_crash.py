@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from common.messages import Reply
 from store import outbox
 from store.db import Database
 from store.models import OutboxMessage
@@ -71,7 +72,7 @@ async def test_a_killed_sender_loses_nothing_and_repeats_only_what_was_in_flight
                 db,
                 channel="telegram",
                 recipient=str(7000 + n % 30),
-                body={"text": f"pengingat {n}"},
+                message=Reply(f"pengingat {n}"),
                 kind="reminder",
                 dedup_key=f"crash:{n}",
             )

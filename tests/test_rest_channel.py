@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.app import Services, web_app
 from bot.dialogue import Router
 from bot.settings import Settings
+from common.messages import Option, Reply
 from content.loader import Content
 from nlu.client import NluClient
 from store import outbox
@@ -77,7 +78,7 @@ async def test_messages_started_for_a_rest_sender_come_with_their_next_answer(
             db,
             channel="rest",
             recipient="ibu-tunggu",
-            body={"text": "Pengaduan ADU-TEST22 sudah diterima pendamping.", "options": [["Cek pengaduan", "/x"]]},
+            message=Reply("Pengaduan ADU-TEST22 sudah diterima pendamping.", (Option("Cek pengaduan", "/x"),)),
             kind="complaint",
             dedup_key="test:waiting",
         )

@@ -16,6 +16,8 @@ from bot.channels.telegram import TelegramChannel, TelegramTransport, _rendered,
 from bot.dialogue import Router
 from bot.outbox import Limits, OutboxSender, SendFailure
 from bot.settings import Settings, TelegramSettings
+from common.enums import OutboxKind
+from common.messages import Option, Reply
 from content.loader import Content
 from nlu.client import NluClient
 from store import channels, outbox
@@ -199,10 +201,12 @@ async def test_the_outbox_transport_maps_telegram_errors(fake: FakeBotApi, datab
     outcomes = []
     for _ in range(4):
         with pytest.raises(SendFailure) as failure:
-            await transport.deliver("901", {"text": "Pengingat"})
+            await transport.deliver("901", Reply("Pengingat"), OutboxKind.REMINDER)
         outcomes.append((failure.value.kind, failure.value.retry_after))
     assert outcomes == [("retry", 7.0), ("blocked", None), ("failed", None), ("retry", None)]
-    message_id = await transport.deliver("901", {"text": "Pengingat", "options": [["Lihat", "/ask_meeting"]]})
+    message_id = await transport.deliver(
+        "901", Reply("Pengingat", (Option("Lihat", "/ask_meeting"),)), OutboxKind.REMINDER
+    )
     assert message_id.isdigit() and keyboard(fake.sent[-1]) == [("Lihat", "/ask_meeting")]
     await bot.shutdown()
 
@@ -215,7 +219,7 @@ async def test_outbox_rows_reach_telegram_within_the_limits(fake: FakeBotApi, da
                 db,
                 channel="telegram",
                 recipient=str(950 + n % 20),
-                body={"text": f"Pengumuman {n}"},
+                message=Reply(f"Pengumuman {n}"),
                 kind="broadcast",
                 dedup_key=f"t:{n}",
             )

@@ -20,6 +20,8 @@ from bot.channels.whatsapp_api import render
 from bot.dialogue import Router
 from bot.outbox import OutboxSender, SendFailure
 from bot.settings import Settings, WhatsAppSettings
+from common.enums import OutboxKind
+from common.messages import Reply
 from content.loader import Content
 from nlu.client import NluClient
 from store import outbox
@@ -205,7 +207,7 @@ async def test_delivery_reports_update_the_outbox_row(app: App, graph: FakeGraph
             db,
             channel="whatsapp",
             recipient=IBU,
-            body={"text": "Pertemuan besok jam 9."},
+            message=Reply("Pertemuan besok jam 9."),
             kind="reminder",
             dedup_key="r:1",
         )
@@ -245,7 +247,7 @@ async def test_outside_the_window_reminders_use_their_template_and_a_missing_one
             db,
             channel="whatsapp",
             recipient=IBU,
-            body={"text": "Pertemuan kelompok\nbesok jam 9."},
+            message=Reply("Pertemuan kelompok\nbesok jam 9."),
             kind="reminder",
             dedup_key="r:tpl",
         )
@@ -253,7 +255,7 @@ async def test_outside_the_window_reminders_use_their_template_and_a_missing_one
             db,
             channel="whatsapp",
             recipient=IBU,
-            body={"text": "Pengaduan naik ke koordinator."},
+            message=Reply("Pengaduan naik ke koordinator."),
             kind="escalation",
             dedup_key="e:tpl",
         )
@@ -273,7 +275,7 @@ async def test_a_refused_template_says_so_on_the_row(app: App, graph: FakeGraphA
     graph.known_templates = {"something_else"}
     with database.session() as db:
         outbox.enqueue(
-            db, channel="whatsapp", recipient="628111", body={"text": "Rapat"}, kind="broadcast", dedup_key="b:tpl"
+            db, channel="whatsapp", recipient="628111", message=Reply("Rapat"), kind="broadcast", dedup_key="b:tpl"
         )
     app.sender.wake()
     await eventually(lambda: row(database, "b:tpl").status == "failed")
@@ -292,7 +294,7 @@ async def test_the_transport_maps_graph_errors(app: App, graph: FakeGraphApi) ->
     outcomes = []
     for _ in range(5):
         with pytest.raises(SendFailure) as failure:
-            await app.channel.transport.deliver("628222", {"text": "Halo", "kind": "reply"})
+            await app.channel.transport.deliver("628222", Reply("Halo"), OutboxKind.REPLY)
         outcomes.append((failure.value.kind, failure.value.retry_after))
     assert outcomes == [("retry", 3.0), ("retry", None), ("blocked", None), ("blocked", None), ("failed", None)]
 

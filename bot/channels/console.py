@@ -7,8 +7,9 @@ from typing import TextIO
 
 from actions.replies import Reply
 from bot.dialogue import Inbound, Router
+from common.enums import Channel
 
-CHANNEL = "console"
+CHANNEL = Channel.CONSOLE
 
 
 def render(replies: list[Reply], intro: str) -> str:

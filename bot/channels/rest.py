@@ -18,9 +18,10 @@ from aiohttp import web
 
 from actions.replies import Reply
 from bot.dialogue import Inbound, Router
+from common.enums import Channel
 from store import outbox
 
-CHANNEL = "rest"
+CHANNEL = Channel.REST
 MAX_BODY = 64 * 1024
 ROUTER_KEY = web.AppKey("router", Router)
 
@@ -63,8 +64,7 @@ async def webhook(request: web.Request) -> web.Response:
 
 def _waiting_for(router: Router, sender: str) -> list[Reply]:
     with router.db.session() as db:
-        bodies = outbox.hand_over(db, CHANNEL, sender, datetime.now(UTC))
-    return [Reply.from_body(body) for body in bodies]
+        return outbox.hand_over(db, CHANNEL, sender, datetime.now(UTC))
 
 
 def add_routes(app: web.Application, router: Router) -> None:

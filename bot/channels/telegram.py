@@ -35,6 +35,7 @@ from bot.channels.text import split_text
 from bot.dialogue import Inbound, Router
 from bot.outbox import Limits, SendFailure
 from bot.settings import TelegramSettings
+from common.enums import Channel, OutboxKind, Role
 from content.loader import Content
 from content.schema import BotCommand as CommandEntry
 from store import channels
@@ -46,7 +47,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
+CHANNEL = Channel.TELEGRAM
 TEXT_LIMIT = 4096
 # An answer refused with 429 is tried again after the wait Telegram asks for, up to this many times and this long.
 REPLY_ATTEMPTS = 3
@@ -98,12 +99,11 @@ class TelegramTransport:
     def __init__(self, bot: Bot, db: Database) -> None:
         self.bot, self.db = bot, db
 
-    async def deliver(self, recipient: str, body: dict[str, Any]) -> str:
-        if body.get("edit_of") is not None:
+    async def deliver(self, recipient: str, message: Reply, kind: OutboxKind) -> str:
+        if message.edit_of is not None:
             # A broadcast's progress ("Terkirim 120/350"): the one message the sender already has is updated.
-            return await self._edit(recipient, str(body["edit_of"]), str(body["text"]))
-        options = [(str(title), str(payload)) for title, payload in body.get("options", [])]
-        messages = await asyncio.to_thread(_rendered, self.db, str(body["text"]), options)
+            return await self._edit(recipient, message.edit_of, message.text)
+        messages = await asyncio.to_thread(_rendered, self.db, message.text, _options(message.options))
         try:
             for text, markup in messages:
                 sent = await self.bot.send_message(chat_id=recipient, text=text, reply_markup=markup)
@@ -174,7 +174,7 @@ class TelegramChannel:
 
     async def start(self) -> None:
         await self.application.initialize()
-        await self._set_commands("kpm", None)
+        await self._set_commands(Role.KPM, None)
         await self.application.start()
         if self.settings.webhook_url:
             await self.application.bot.set_webhook(
@@ -299,12 +299,12 @@ class TelegramChannel:
 
     def _commands(self, role: str) -> list[BotCommand]:
         menus = self.content.strings.telegram_commands
-        entries: tuple[CommandEntry, ...] = menus.get(role) or menus["kpm"]
+        entries: tuple[CommandEntry, ...] = menus.get(role) or menus[Role.KPM]
         return [BotCommand(entry.command, entry.description) for entry in entries]
 
     async def _update_menu(self, chat_id: int) -> None:
         role = await asyncio.to_thread(self._role, str(chat_id))
-        if self._menus.get(chat_id, "kpm") == role:
+        if self._menus.get(chat_id, Role.KPM) == role:
             return  # everyone starts with the default (kpm) menu
         if await self._set_commands(role, chat_id):
             self._menus[chat_id] = role

@@ -25,6 +25,7 @@ from actions.replies import Reply, menu_options
 from bot.channels.whatsapp_api import CHANNEL, GraphClient, WhatsAppTransport, sending_limits
 from bot.dialogue import Inbound, Router
 from bot.settings import WhatsAppSettings
+from common.enums import Delivery, OutboxKind
 from content.loader import Content
 from store import channels, outbox
 from store.db import Database
@@ -36,7 +37,6 @@ PATH = "/webhooks/whatsapp"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 # Message types the assistant answers with "I can only read text" (reactions and system notices get no answer).
 UNREADABLE = {"audio", "voice", "image", "sticker", "video", "document", "location", "contacts", "unsupported"}
-DELIVERY_STATES = {"delivered", "read", "failed"}
 
 
 def signature_valid(app_secret: str, body: bytes, header: str | None) -> bool:
@@ -135,10 +135,10 @@ class WhatsAppChannel:
                         new += 1
                 for status in value.get("statuses") or []:
                     state = status.get("status")
-                    if state in DELIVERY_STATES and status.get("id"):
+                    if state in set(Delivery) and status.get("id"):
                         errors = status.get("errors") or []
                         error = "; ".join(f"{e.get('code')}: {e.get('title') or e.get('message')}" for e in errors)
-                        outbox.record_delivery(db, str(status["id"]), state, error or None)
+                        outbox.record_delivery(db, str(status["id"]), Delivery(state), error or None)
         return new
 
     async def _answer_forever(self) -> None:
@@ -189,8 +189,8 @@ class WhatsAppChannel:
                     db,
                     channel=CHANNEL,
                     recipient=sender,
-                    body=reply.as_body(),
-                    kind="reply",
+                    message=reply,
+                    kind=OutboxKind.REPLY,
                     dedup_key=f"reply:{CHANNEL}:{message_id}:{number}",
                 )
             channels.answered(db, inbox_id, datetime.now(UTC))

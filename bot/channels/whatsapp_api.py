@@ -18,13 +18,15 @@ import aiohttp
 from bot.channels.text import shorten, split_text
 from bot.outbox import Limits, SendFailure
 from bot.settings import WHATSAPP_TEMPLATE_VARIABLES, WhatsAppSettings
+from common.enums import Channel, OutboxKind
+from common.messages import Reply
 from content.schema import Strings
 from store import channels
 from store.db import Database
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "whatsapp"
+CHANNEL = Channel.WHATSAPP
 TEXT_LIMIT = 4096
 INTERACTIVE_BODY_LIMIT = 1024
 BUTTON_TITLE_LIMIT, MAX_BUTTONS = 20, 3
@@ -160,26 +162,26 @@ class WhatsAppTransport:
     def __init__(self, settings: WhatsAppSettings, client: GraphClient, db: Database, strings: Strings) -> None:
         self.settings, self.client, self.db, self.strings = settings, client, db, strings
 
-    async def deliver(self, recipient: str, body: dict[str, Any]) -> str:
-        if body.get("edit_of") is not None:
+    async def deliver(self, recipient: str, message: Reply, kind: OutboxKind) -> str:
+        if message.edit_of is not None:
             # WhatsApp cannot edit a sent message: a broadcast's progress is not sent again at every count.
-            return str(body["edit_of"])
-        kind, text = str(body.get("kind", "reply")), str(body["text"])
-        if kind != "reply" and not await asyncio.to_thread(self._window_open, recipient):
+            return message.edit_of
+        text = message.text
+        if kind != OutboxKind.REPLY and not await asyncio.to_thread(self._window_open, recipient):
             return await self._send_template(recipient, kind, text)
-        options = [(str(title), str(payload)) for title, payload in body.get("options", [])]
+        options = [(option.title, option.payload) for option in message.options]
         messages = await asyncio.to_thread(render, text, options, self.strings, self._ids)
         platform_id = ""
         try:
-            for message in messages:
-                platform_id = await self.client.send(recipient, message)
+            for piece in messages:
+                platform_id = await self.client.send(recipient, piece)
         except WindowClosed:
-            if kind == "reply":
+            if kind == OutboxKind.REPLY:
                 raise SendFailure("failed", "WhatsApp says the 24-hour window is closed for a reply") from None
             return await self._send_template(recipient, kind, text)
         return platform_id
 
-    async def _send_template(self, recipient: str, kind: str, text: str) -> str:
+    async def _send_template(self, recipient: str, kind: OutboxKind, text: str) -> str:
         name = self.settings.templates.get(kind)
         if name is None:
             variable = WHATSAPP_TEMPLATE_VARIABLES.get(kind, "WHATSAPP_TEMPLATE_NOTICE")
