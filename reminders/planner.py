@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Table, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, DateTime, Integer, Row, Table, bindparam, func, or_, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from common.enums import Recurrence
@@ -68,6 +69,17 @@ _MOVE = (
     .values(
         remind_at=bindparam("wake_at", type_=_TABLE.remind_at.type), scheduled_version=bindparam("planned"), **_KEEP
     )
+)
+# PostgreSQL takes the whole batch as three arrays in one statement (an executemany there is a round trip a row).
+_MOVE_ARRAYS = text(
+    "UPDATE meetings AS m SET remind_at = v.wake_at, scheduled_version = v.planned"
+    " FROM unnest(:meetings, :wakes, :planned) AS v(id, wake_at, planned)"
+    # The id range lets PostgreSQL read only the batch's rows, not hash the whole table.
+    " WHERE m.id = v.id AND m.version = v.planned AND m.id BETWEEN :low AND :high"
+).bindparams(
+    bindparam("meetings", type_=postgresql.ARRAY(Integer)),
+    bindparam("wakes", type_=postgresql.ARRAY(DateTime(timezone=True))),
+    bindparam("planned", type_=postgresql.ARRAY(Integer)),
 )
 RuleKey = tuple[Recurrence, date, str, str, int | None, int | None]
 
@@ -115,16 +127,17 @@ class Planner:
 
     def plan(self, now: datetime) -> int:
         """Plans the meetings changed since they were last planned; returns how many."""
-        work, last = Pass(now, self.offsets), 0
-        while True:
+        work = Pass(now, self.offsets)
+        # Their ids first, then each batch by an id range: a range scan of the primary key, where paging through
+        # "changed" with a LIMIT makes PostgreSQL scan and sort the whole table for every batch.
+        with self.db.session() as db:
+            ids = list(db.scalars(select(Meeting.id).where(_CHANGED).order_by(Meeting.id)))
+        for start in range(0, len(ids), BATCH):
+            low, high = ids[start], ids[min(start + BATCH, len(ids)) - 1]
             with self.lock, self.db.session() as db:
-                query = select(*_COLUMNS).where(_CHANGED, Meeting.id > last).order_by(Meeting.id).limit(BATCH)
-                rows = db.connection().execute(query).all()
-                if rows:
-                    self._apply(db, rows, work)
-            if len(rows) < BATCH:
-                return work.planned
-            last = rows[-1].id
+                query = select(*_COLUMNS).where(_CHANGED, Meeting.id.between(low, high))
+                self._apply(db, db.connection().execute(query).all(), work)
+        return work.planned
 
     def fire(self, now: datetime) -> int:
         """Writes the reminders of every meeting whose time comes within AHEAD (each row waits in the outbox for
@@ -181,12 +194,16 @@ class Planner:
 
     @staticmethod
     def _move(db: Session, moves: dict[tuple[datetime | None, int], list[int]]) -> None:
-        rows = [
-            {"meeting": meeting, "wake_at": wake_at, "planned": version}
-            for (wake_at, version), ids in moves.items()
-            for meeting in ids
-        ]
-        bulk.executemany(db.connection(), _MOVE, rows)
+        rows = [(meeting, wake_at, version) for (wake_at, version), ids in moves.items() for meeting in ids]
+        if not rows:
+            return
+        if db.get_bind().dialect.name == "postgresql":
+            meeting_ids, wakes, versions = (list(column) for column in zip(*rows, strict=True))
+            values = {"meetings": meeting_ids, "wakes": wakes, "planned": versions}
+            db.execute(_MOVE_ARRAYS, {**values, "low": min(meeting_ids), "high": max(meeting_ids)})
+            return
+        named = [{"meeting": meeting, "wake_at": wake_at, "planned": version} for meeting, wake_at, version in rows]
+        bulk.executemany(db.connection(), _MOVE, named)
 
     def _write(self, db: Session, to_write: list[tuple[int, Reminder]], work: Pass) -> None:
         found = {m.id: m for m in db.scalars(select(Meeting).where(Meeting.id.in_([i for i, _ in to_write])))}
