@@ -30,6 +30,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from common.enums import Recurrence
 from content.loader import Content
 from reminders import broadcast_watch, meetings
 from reminders.leader import Leadership
@@ -169,7 +170,7 @@ class ReminderScheduler:
         with_job = set(db.scalars(select(self.store.jobs_t.c.id)))
         recently = (now - timedelta(days=2)).date()
         active = select(Meeting.id).where(
-            Meeting.cancelled_at.is_(None), or_(Meeting.recurrence != "once", Meeting.first_date >= recently)
+            Meeting.cancelled_at.is_(None), or_(Meeting.recurrence != Recurrence.ONCE, Meeting.first_date >= recently)
         )
         missing = [i for i in db.scalars(active) if i not in skip and job_id(i) not in with_job]
         return [m for m in (db.get(Meeting, i) for i in missing) if m is not None]
