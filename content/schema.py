@@ -8,6 +8,8 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from common.enums import Role
+
 # One screen on a small phone; WhatsApp interactive bodies stop at 1024 characters.
 ANSWER_LIMIT = 600
 # The longest text any channel accepts in one message (Telegram 4096, WhatsApp text 4096).
@@ -414,7 +416,7 @@ class Strings(Texts):
     @field_validator("telegram_commands")
     @classmethod
     def _kpm_menu_exists(cls, menus: dict[str, tuple[BotCommand, ...]]) -> dict[str, tuple[BotCommand, ...]]:
-        if "kpm" not in menus:
+        if Role.KPM not in menus:
             raise ValueError("telegram_commands needs a `kpm` menu: it is everyone's default")
         return menus
 
