@@ -1,16 +1,17 @@
 """The reminder plan, kept in the database: each meeting's next wake-up in `meetings.remind_at` (indexed).
 
 The scheduler (reminders/scheduler.py) owns the clock; this module does the work in batches of BATCH meetings, one
-transaction each, taking the scheduler's lock per batch so a due reminder never waits for a long planning pass:
+transaction and one UPDATE each, taking the lock per batch so a due reminder never waits for a long planning pass:
 
 - `plan`: meetings whose `version` the scheduler has not planned (new, changed, cancelled) get a new `remind_at`; a
   changed meeting's queued reminders are cancelled (they would tell the old time) and the one due now is written.
-- `fire`: every meeting whose `remind_at` has come writes its due reminder (reminders.recurrence.plan decides:
-  after downtime only the latest useful one, none for a meeting that has started) and moves `remind_at` on.
+- `fire`: every meeting whose `remind_at` comes within AHEAD writes its reminder (reminders.recurrence.plan
+  decides: after downtime only the latest useful one, none for a meeting that has started), held in the outbox
+  until its time by `not_before`, and moves `remind_at` on.
 
 Most meetings share a rule ("Selasa minggu kedua jam 09.00 WIB") and differ in when it was set: one plan is computed
-per canonical rule, and meetings with the same new plan are updated by one statement. A plan records the reminder
-offsets of its time: after SAHABAT_REMINDER_OFFSETS changes, a meeting follows the new ones from its next wake-up.
+per canonical rule. A plan follows the reminder offsets of its time: after SAHABAT_REMINDER_OFFSETS changes, a
+meeting follows the new ones from its next wake-up.
 """
 
 from __future__ import annotations

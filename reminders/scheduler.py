@@ -146,7 +146,7 @@ class ReminderScheduler:
         return changed
 
     def fire(self) -> int:
-        """The `reminders-due` job: writes every reminder whose time has come, then waits for the next one."""
+        """The `reminders-due` job: writes every reminder due within AHEAD, then waits for the next one."""
         written = self.planner.fire(self.clock())
         self._arm()
         return written

@@ -116,7 +116,7 @@ def audience(
             ChannelIdentity.opted_in_at.is_not(None),
         ).where(ChannelIdentity.person_id.in_(chunk), ChannelIdentity.channel.in_(usable))
         for pid, identity_id, channel, external_id, blocked, opted_in in db.execute(query).tuples():
-            known.setdefault(pid, []).append(_Known(identity_id, Channel(channel), external_id, blocked, opted_in))
+            known.setdefault(pid, []).append(_Known(identity_id, channel, external_id, blocked, opted_in))
         for pid in chunk:
             if pid not in people:
                 continue
@@ -132,7 +132,7 @@ def audience(
     return result
 
 
-def _choose(known: list[_Known], last_channel: str | None) -> _Known | Unreached:
+def _choose(known: list[_Known], last_channel: Channel | None) -> _Known | Unreached:
     usable = [k for k in known if k.usable]
     if not usable:
         if any(k.channel in OPT_IN_CHANNELS and not k.opted_in and not k.blocked for k in known):

@@ -252,7 +252,7 @@ def test_the_loan_check_says_what_it_needs(router: Router, content: Content, sai
 def test_the_log_sums_up_the_month_in_her_time_zone(database: Database, content: Content, nlu: NluClient) -> None:
     t = content.strings.practice
     now = [dt.datetime(2026, 4, 12, 3, 0, tzinfo=dt.UTC)]
-    router = Router(database, content, nlu, clock=lambda: now[0])
+    router = Router(database, content, nlu, clock=lambda: now[0], channels=BOTH_CHANNELS)
     sender = "ibu-sebulan"
 
     def on(moment: dt.datetime, said: str) -> str:
