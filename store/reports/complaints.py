@@ -1,0 +1,350 @@
+"""Complaints as the dashboard and the digest count them: the cases one person may see, where each stands on the
+working-day clock the chat uses, and the figures per pendamping and per kecamatan.
+
+Every figure is a count of `CaseRow`s that a `Measure` picks, so a number on a page and the list behind it (and its
+CSV) are the same rows by construction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from statistics import median
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from common.enums import ComplaintEventKind, Level
+from store.complaints import OPEN, CaseAccess, may_see
+from store.models import Complaint, ComplaintEvent, Person, Region
+from store.reports.scope import Scope
+from store.workdays import add_working_days, as_utc, local
+
+
+class Due(StrEnum):
+    """Where an open case stands against the deadline of its current step."""
+
+    OVERDUE = "overdue"
+    TODAY = "today"
+    NEXT_WORKING_DAY = "next-working-day"
+    LATER = "later"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: int
+    ticket: str
+    category: str
+    status: str
+    level: str
+    escalation_level: int
+    timezone: str
+    created_at: dt.datetime
+    first_response_due: dt.datetime
+    resolution_due: dt.datetime
+    first_response_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    escalate_at: dt.datetime | None
+    assignee_id: int | None
+    # The family's pendamping, unless the case is about her; and the reporter's kecamatan.
+    pendamping_id: int | None
+    kecamatan_id: int | None
+    reopened: bool
+    # Where it stands on the clock, as of the moment the rows were read (see `due_at`).
+    due: Due
+    # Who may see it (store.complaints.may_see decides).
+    access: CaseAccess
+
+    @property
+    def open(self) -> bool:
+        return self.status in OPEN
+
+    def first_response_met(self, now: dt.datetime) -> bool | None:
+        """True/False once decided (answered, or the deadline passed without an answer); None while it may still
+        go either way."""
+        return _met(self.first_response_at, self.first_response_due, now)
+
+    def resolution_met(self, now: dt.datetime) -> bool | None:
+        return _met(self.resolved_at, self.resolution_due, now)
+
+    def first_response_days(self) -> float | None:
+        return _days(self.created_at, self.first_response_at)
+
+    def resolution_days(self) -> float | None:
+        return _days(self.created_at, self.resolved_at)
+
+
+def due_at(status: str, escalate_at: dt.datetime | None, zone: str, now: dt.datetime) -> Due:
+    """Overdue, due today or on the next working day, in the reporter's time zone, as the chat counts it."""
+    if status not in OPEN or escalate_at is None:
+        return Due.NONE
+    deadline = as_utc(escalate_at)
+    if deadline < now:
+        return Due.OVERDUE
+    day = local(deadline, zone).date()
+    if day == local(now, zone).date():
+        return Due.TODAY
+    if day == _next_working_day(now, zone):
+        return Due.NEXT_WORKING_DAY
+    return Due.LATER
+
+
+@cache
+def _next_working_day_cached(today: dt.date, zone: str) -> dt.date:
+    start = dt.datetime.combine(today, dt.time(12), tzinfo=ZoneInfo(zone))
+    return local(add_working_days(start, 1, zone), zone).date()
+
+
+def _next_working_day(now: dt.datetime, zone: str) -> dt.date:
+    return _next_working_day_cached(local(now, zone).date(), zone)
+
+
+def _met(done: dt.datetime | None, due: dt.datetime, now: dt.datetime) -> bool | None:
+    if done is not None:
+        return as_utc(done) <= as_utc(due)
+    return False if now > as_utc(due) else None
+
+
+def _days(start: dt.datetime, end: dt.datetime | None) -> float | None:
+    return None if end is None else (as_utc(end) - as_utc(start)).total_seconds() / 86400
+
+
+def visible_cases(db: Session, scope: Scope, now: dt.datetime) -> list[CaseRow]:
+    """Every case this person may see, newest first."""
+    return visible(all_cases(db, now), scope)
+
+
+def visible(cases: Iterable[CaseRow], scope: Scope) -> list[CaseRow]:
+    """The cases of `all_cases` this person may see (store.complaints.may_see)."""
+    return [c for c in cases if may_see(c.access, scope.person_id, scope.role, scope.team)]
+
+
+def all_cases(db: Session, now: dt.datetime) -> list[CaseRow]:
+    """Every case, newest first, to be filtered by `visible` (the digest reads them once for everyone)."""
+    reporter, home = aliased(Person), aliased(Region)
+    query = (
+        select(
+            Complaint.id,
+            Complaint.ticket,
+            Complaint.category,
+            Complaint.status,
+            Complaint.level,
+            Complaint.escalation_level,
+            Complaint.timezone,
+            Complaint.created_at,
+            Complaint.first_response_due,
+            Complaint.resolution_due,
+            Complaint.first_response_at,
+            Complaint.resolved_at,
+            Complaint.escalate_at,
+            Complaint.assignee_id,
+            Complaint.watcher_ids,
+            Complaint.hidden_ids,
+            reporter.pendamping_id,
+            home.parent_id,
+        )
+        .outerjoin(reporter, reporter.id == Complaint.reporter_id)
+        .outerjoin(home, home.id == reporter.region_id)
+        .order_by(Complaint.id.desc())
+    )
+    reopened = set(
+        db.scalars(select(ComplaintEvent.complaint_id).where(ComplaintEvent.kind == ComplaintEventKind.REOPENED))
+    )
+    rows = []
+    for row in db.execute(query):
+        hidden = [int(i) for i in row.hidden_ids]
+        pendamping = None if row.pendamping_id in hidden else row.pendamping_id
+        access = CaseAccess(row.assignee_id, row.level, [int(i) for i in row.watcher_ids], hidden, pendamping)
+        rows.append(
+            CaseRow(
+                row.id,
+                row.ticket,
+                row.category,
+                row.status,
+                row.level,
+                row.escalation_level,
+                row.timezone,
+                as_utc(row.created_at),
+                as_utc(row.first_response_due),
+                as_utc(row.resolution_due),
+                as_utc(row.first_response_at) if row.first_response_at else None,
+                as_utc(row.resolved_at) if row.resolved_at else None,
+                as_utc(row.escalate_at) if row.escalate_at else None,
+                row.assignee_id,
+                pendamping,
+                row.parent_id,
+                row.id in reopened,
+                due_at(row.status, row.escalate_at, row.timezone, now),
+                access,
+            )
+        )
+    return rows
+
+
+class Measure(StrEnum):
+    """What a number counts; its value names it in URLs (`?measure=`) and CSV file names."""
+
+    ALL = "all"
+    OPEN = "open"
+    OVERDUE = "overdue"
+    DUE_TODAY = "due-today"
+    DUE_NEXT = "due-next-working-day"
+    FIRST_RESPONSE_DECIDED = "first-response-decided"
+    FIRST_RESPONSE_MET = "first-response-met"
+    FIRST_RESPONSE_MISSED = "first-response-missed"
+    RESOLUTION_DECIDED = "resolution-decided"
+    RESOLUTION_MET = "resolution-met"
+    RESOLUTION_MISSED = "resolution-missed"
+    ESCALATED_KOORDINATOR = "escalated-koordinator"
+    ESCALATED_ADMIN = "escalated-admin"
+    EVER_RESOLVED = "ever-resolved"
+    REOPENED = "reopened"
+
+
+# Measures about what is waiting now count every open case; the others count cases that came in in the period.
+CURRENT = frozenset({Measure.OPEN, Measure.OVERDUE, Measure.DUE_TODAY, Measure.DUE_NEXT})
+
+
+def _predicate(measure: Measure, now: dt.datetime) -> Callable[[CaseRow], bool]:
+    checks: dict[Measure, Callable[[CaseRow], bool]] = {
+        Measure.ALL: lambda c: True,
+        Measure.OPEN: lambda c: c.open,
+        Measure.OVERDUE: lambda c: c.due == Due.OVERDUE,
+        Measure.DUE_TODAY: lambda c: c.due == Due.TODAY,
+        Measure.DUE_NEXT: lambda c: c.due == Due.NEXT_WORKING_DAY,
+        Measure.FIRST_RESPONSE_DECIDED: lambda c: c.first_response_met(now) is not None,
+        Measure.FIRST_RESPONSE_MET: lambda c: c.first_response_met(now) is True,
+        Measure.FIRST_RESPONSE_MISSED: lambda c: c.first_response_met(now) is False,
+        Measure.RESOLUTION_DECIDED: lambda c: c.resolution_met(now) is not None,
+        Measure.RESOLUTION_MET: lambda c: c.resolution_met(now) is True,
+        Measure.RESOLUTION_MISSED: lambda c: c.resolution_met(now) is False,
+        Measure.ESCALATED_KOORDINATOR: lambda c: c.escalation_level > 0 and c.level == Level.KOORDINATOR,
+        Measure.ESCALATED_ADMIN: lambda c: c.escalation_level > 0 and c.level == Level.ADMIN,
+        Measure.EVER_RESOLVED: lambda c: c.reopened or c.resolved_at is not None,
+        Measure.REOPENED: lambda c: c.reopened,
+    }
+    return checks[measure]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which cases a number stands for: a measure, optionally one pendamping or kecamatan (0 = none on file)."""
+
+    measure: Measure = Measure.ALL
+    pendamping: int | None = None
+    kecamatan: int | None = None
+
+
+def select_cases(cases: Iterable[CaseRow], selection: Selection, since: dt.datetime, now: dt.datetime) -> list[CaseRow]:
+    keep = _predicate(selection.measure, now)
+    found = []
+    for case in cases:
+        if selection.measure not in CURRENT and case.created_at < since:
+            continue
+        if selection.pendamping is not None and (case.pendamping_id or 0) != selection.pendamping:
+            continue
+        if selection.kecamatan is not None and (case.kecamatan_id or 0) != selection.kecamatan:
+            continue
+        if keep(case):
+            found.append(case)
+    if selection.measure in CURRENT:  # what waits: the most urgent first
+        found.sort(key=lambda c: as_utc(c.escalate_at) if c.escalate_at else now)
+    return found
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One row of the per-pendamping or per-kecamatan table (or the total)."""
+
+    cases: int
+    open: int
+    overdue: int
+    first_response_met: int
+    first_response_decided: int
+    resolution_met: int
+    resolution_decided: int
+    median_first_response_days: float | None
+    median_resolution_days: float | None
+    escalated_koordinator: int
+    escalated_admin: int
+    reopened: int
+    ever_resolved: int
+
+    @property
+    def first_response_rate(self) -> float | None:
+        return _rate(self.first_response_met, self.first_response_decided)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return _rate(self.resolution_met, self.resolution_decided)
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return _rate(self.reopened, self.ever_resolved)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def figures(cases: list[CaseRow], since: dt.datetime, now: dt.datetime) -> Figures:
+    """The figures of these cases: waiting ones as of now, the rest for cases that came in since `since`."""
+    recent = [c for c in cases if c.created_at >= since]
+
+    def count(measure: Measure) -> int:
+        pick = _predicate(measure, now)
+        return sum(1 for c in (cases if measure in CURRENT else recent) if pick(c))
+
+    first = [d for c in recent if (d := c.first_response_days()) is not None]
+    resolved = [d for c in recent if (d := c.resolution_days()) is not None]
+    return Figures(
+        cases=len(recent),
+        open=count(Measure.OPEN),
+        overdue=count(Measure.OVERDUE),
+        first_response_met=count(Measure.FIRST_RESPONSE_MET),
+        first_response_decided=count(Measure.FIRST_RESPONSE_DECIDED),
+        resolution_met=count(Measure.RESOLUTION_MET),
+        resolution_decided=count(Measure.RESOLUTION_DECIDED),
+        median_first_response_days=median(first) if first else None,
+        median_resolution_days=median(resolved) if resolved else None,
+        escalated_koordinator=count(Measure.ESCALATED_KOORDINATOR),
+        escalated_admin=count(Measure.ESCALATED_ADMIN),
+        reopened=count(Measure.REOPENED),
+        ever_resolved=count(Measure.EVER_RESOLVED),
+    )
+
+
+def by_key(
+    cases: list[CaseRow], key: Callable[[CaseRow], int], since: dt.datetime, now: dt.datetime
+) -> dict[int, Figures]:
+    """Figures per pendamping (`lambda c: c.pendamping_id or 0`) or per kecamatan; 0 = none on file."""
+    groups: dict[int, list[CaseRow]] = {}
+    for case in cases:
+        groups.setdefault(key(case), []).append(case)
+    return {k: figures(v, since, now) for k, v in groups.items()}
+
+
+def last_week(now: dt.datetime, zone: str) -> tuple[dt.datetime, dt.datetime]:
+    """Monday 00:00 to Monday 00:00 of the week before this one, in the person's time zone, as UTC."""
+    today = local(now, zone)
+    monday = (today - dt.timedelta(days=today.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (monday - dt.timedelta(days=7)).astimezone(dt.UTC), monday.astimezone(dt.UTC)
+
+
+def deadlines_met_between(cases: list[CaseRow], start: dt.datetime, end: dt.datetime) -> tuple[int, int]:
+    """(met, due) for the first-response and resolution deadlines that fell in [start, end): how many of the
+    deadlines of that week were kept."""
+    met = due = 0
+    for case in cases:
+        for done, deadline in (
+            (case.first_response_at, case.first_response_due),
+            (case.resolved_at, case.resolution_due),
+        ):
+            if start <= deadline < end:
+                due += 1
+                met += done is not None and done <= deadline
+    return met, due
