@@ -40,9 +40,13 @@ class Names:
         return self.people.get(person_id, fallback) if person_id else fallback
 
 
-def names_for(request: PageRequest, cases: list[CaseRow]) -> Names:
+def names_for(request: PageRequest, cases: list[CaseRow], selection: Selection | None = None) -> Names:
+    """Names for the ids in these rows (and in the filter, so a filter with no cases still says whose)."""
     people = {c.pendamping_id for c in cases} | {c.assignee_id for c in cases}
     regions = {c.kecamatan_id for c in cases if c.kecamatan_id}
+    if selection is not None:
+        people.add(selection.pendamping)
+        regions.add(selection.kecamatan or 0)
     found = dict(
         request.db.execute(select(Person.id, Person.name).where(Person.id.in_([p for p in people if p]))).tuples().all()
     )
@@ -65,13 +69,14 @@ def home(request: PageRequest) -> web.StreamResponse:
     days, now = request.days(DEFAULT_DAYS), request.now
     since = now - _period(days)
     cases = report.visible_cases(request.db, request.viewer.scope, now)
+    classes = report.classify(cases, since, now)
     names = names_for(request, cases)
     waiting = {
-        measure: report.select_cases(cases, Selection(measure), since, now)
+        measure: report.select_cases(cases, Selection(measure), classes, now)
         for measure in (Measure.OVERDUE, Measure.DUE_TODAY, Measure.DUE_NEXT)
     }
-    per_pendamping = _table(report.by_key(cases, lambda c: c.pendamping_id or NONE, since, now), names.people)
-    per_kecamatan = _table(report.by_key(cases, lambda c: c.kecamatan_id or NONE, since, now), names.regions)
+    per_pendamping = _table(report.by_key(cases, lambda c: c.pendamping_id or NONE, classes), names.people)
+    per_kecamatan = _table(report.by_key(cases, lambda c: c.kecamatan_id or NONE, classes), names.regions)
     words = request.renderer.words["complaints"]
     chart = bar_chart(
         words["chart_first_response"],
@@ -91,7 +96,7 @@ def home(request: PageRequest) -> web.StreamResponse:
     return request.page(
         "complaints.html",
         days=days,
-        total=report.figures(cases, since, now),
+        total=report.figures(cases, classes),
         waiting=waiting,
         shown=WAITING_SHOWN,
         per_pendamping=per_pendamping,
@@ -131,8 +136,9 @@ def _selected(request: PageRequest) -> tuple[Selection, int, list[CaseRow], Name
         return None
     days = request.days(DEFAULT_DAYS)
     cases = report.visible_cases(request.db, request.viewer.scope, request.now)
-    chosen = report.select_cases(cases, selection, request.now - _period(days), request.now)
-    return selection, days, chosen, names_for(request, chosen)
+    classes = report.classify(cases, request.now - _period(days), request.now)
+    chosen = report.select_cases(cases, selection, classes, request.now)
+    return selection, days, chosen, names_for(request, chosen, selection)
 
 
 def case_list(request: PageRequest) -> web.StreamResponse:
@@ -194,6 +200,7 @@ def summary_csv(request: PageRequest) -> web.StreamResponse:
     days, now = request.days(DEFAULT_DAYS), request.now
     since = now - _period(days)
     cases = report.visible_cases(request.db, request.viewer.scope, now)
+    classes = report.classify(cases, since, now)
     names = names_for(request, cases)
     words, c = request.renderer.words["complaints"], request.renderer.words["columns"]
     header = [
@@ -207,13 +214,13 @@ def summary_csv(request: PageRequest) -> web.StreamResponse:
         (
             words["per_pendamping"],
             words["no_pendamping"],
-            report.by_key(cases, lambda r: r.pendamping_id or 0, since, now),
+            report.by_key(cases, lambda r: r.pendamping_id or 0, classes),
             names.people,
         ),
         (
             words["per_kecamatan"],
             words["no_kecamatan"],
-            report.by_key(cases, lambda r: r.kecamatan_id or 0, since, now),
+            report.by_key(cases, lambda r: r.kecamatan_id or 0, classes),
             names.regions,
         ),
     )

@@ -7,6 +7,7 @@ CSV) are the same rows by construction."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -239,18 +240,14 @@ class Selection:
     kecamatan: int | None = None
 
 
-def select_cases(cases: Iterable[CaseRow], selection: Selection, since: dt.datetime, now: dt.datetime) -> list[CaseRow]:
-    keep = _predicate(selection.measure, now)
-    found = []
-    for case in cases:
-        if selection.measure not in CURRENT and case.created_at < since:
-            continue
-        if selection.pendamping is not None and (case.pendamping_id or 0) != selection.pendamping:
-            continue
-        if selection.kecamatan is not None and (case.kecamatan_id or 0) != selection.kecamatan:
-            continue
-        if keep(case):
-            found.append(case)
+def select_cases(cases: Iterable[CaseRow], selection: Selection, classes: Classes, now: dt.datetime) -> list[CaseRow]:
+    found = [
+        case
+        for case in cases
+        if selection.measure in classes[case.id]
+        and (selection.pendamping is None or (case.pendamping_id or 0) == selection.pendamping)
+        and (selection.kecamatan is None or (case.kecamatan_id or 0) == selection.kecamatan)
+    ]
     if selection.measure in CURRENT:  # what waits: the most urgent first
         found.sort(key=lambda c: as_utc(c.escalate_at) if c.escalate_at else now)
     return found
@@ -291,41 +288,51 @@ def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def figures(cases: list[CaseRow], since: dt.datetime, now: dt.datetime) -> Figures:
-    """The figures of these cases: waiting ones as of now, the rest for cases that came in since `since`."""
-    recent = [c for c in cases if c.created_at >= since]
+Classes = dict[int, frozenset[Measure]]
 
-    def count(measure: Measure) -> int:
-        pick = _predicate(measure, now)
-        return sum(1 for c in (cases if measure in CURRENT else recent) if pick(c))
 
+def classify(cases: Iterable[CaseRow], since: dt.datetime, now: dt.datetime) -> Classes:
+    """Which measures count each case (by id): decided once per page, then only counted."""
+    checks = [(measure, _predicate(measure, now)) for measure in Measure]
+    return {
+        case.id: frozenset(
+            measure for measure, check in checks if (measure in CURRENT or case.created_at >= since) and check(case)
+        )
+        for case in cases
+    }
+
+
+def figures(cases: list[CaseRow], classes: Classes) -> Figures:
+    """The figures of these cases (classified by `classify`)."""
+    counts: Counter[Measure] = Counter()
+    for case in cases:
+        counts.update(classes[case.id])
+    recent = [c for c in cases if Measure.ALL in classes[c.id]]
     first = [d for c in recent if (d := c.first_response_days()) is not None]
     resolved = [d for c in recent if (d := c.resolution_days()) is not None]
     return Figures(
-        cases=len(recent),
-        open=count(Measure.OPEN),
-        overdue=count(Measure.OVERDUE),
-        first_response_met=count(Measure.FIRST_RESPONSE_MET),
-        first_response_decided=count(Measure.FIRST_RESPONSE_DECIDED),
-        resolution_met=count(Measure.RESOLUTION_MET),
-        resolution_decided=count(Measure.RESOLUTION_DECIDED),
+        cases=counts[Measure.ALL],
+        open=counts[Measure.OPEN],
+        overdue=counts[Measure.OVERDUE],
+        first_response_met=counts[Measure.FIRST_RESPONSE_MET],
+        first_response_decided=counts[Measure.FIRST_RESPONSE_DECIDED],
+        resolution_met=counts[Measure.RESOLUTION_MET],
+        resolution_decided=counts[Measure.RESOLUTION_DECIDED],
         median_first_response_days=median(first) if first else None,
         median_resolution_days=median(resolved) if resolved else None,
-        escalated_koordinator=count(Measure.ESCALATED_KOORDINATOR),
-        escalated_admin=count(Measure.ESCALATED_ADMIN),
-        reopened=count(Measure.REOPENED),
-        ever_resolved=count(Measure.EVER_RESOLVED),
+        escalated_koordinator=counts[Measure.ESCALATED_KOORDINATOR],
+        escalated_admin=counts[Measure.ESCALATED_ADMIN],
+        reopened=counts[Measure.REOPENED],
+        ever_resolved=counts[Measure.EVER_RESOLVED],
     )
 
 
-def by_key(
-    cases: list[CaseRow], key: Callable[[CaseRow], int], since: dt.datetime, now: dt.datetime
-) -> dict[int, Figures]:
+def by_key(cases: list[CaseRow], key: Callable[[CaseRow], int], classes: Classes) -> dict[int, Figures]:
     """Figures per pendamping (`lambda c: c.pendamping_id or 0`) or per kecamatan; 0 = none on file."""
     groups: dict[int, list[CaseRow]] = {}
     for case in cases:
         groups.setdefault(key(case), []).append(case)
-    return {k: figures(v, since, now) for k, v in groups.items()}
+    return {k: figures(v, classes) for k, v in groups.items()}
 
 
 def last_week(now: dt.datetime, zone: str) -> tuple[dt.datetime, dt.datetime]:
