@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+import timeit
 import uuid
 from pathlib import Path
 from typing import Any
@@ -502,6 +503,13 @@ async def visible_ticket(db: Database, person_id: int, tickets: list[str]) -> st
     return found or tickets[0]
 
 
+def cpu_check() -> str:
+    """How busy the machine is while measuring (it is shared): page times scale with this."""
+    best = min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"CPU check: sum(range(1000)) takes {best:.1f} µs; load average {load} on {os.cpu_count()} cores"
+
+
 def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[-1] if len(samples) > 1 else samples[0]
 
@@ -513,7 +521,9 @@ def run(kind: str, url: str, args: argparse.Namespace, content: Content) -> None
     built = Builder(db, content, args.families, args.complaints, dt.datetime.now(dt.UTC)).build()
     took = time.perf_counter() - started
     print(f"\n{kind}: built {args.families} families, {args.complaints} complaints in {took:.0f} s")
+    print(cpu_check())
     timings = asyncio.run(measure(db, content, built, args.requests))
+    print(cpu_check())
     db.dispose()
     print(f"{'page':<24}{'role':<13}{'p50 ms':>8}{'p95 ms':>8}")
     worst = 0.0

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -54,9 +53,9 @@ def record(db: Session, complaint: Complaint, kind: str, actor_id: int | None, n
     return entry.id
 
 
-@dataclass(frozen=True)
-class CaseAccess:
-    """What decides who may see a case: its handlers, the people it is hidden from, and the family's pendamping."""
+class CaseAccess(NamedTuple):
+    """What decides who may see a case: its handlers, the people it is hidden from, and the family's pendamping.
+    (A tuple: the dashboard makes one per case per page.)"""
 
     assignee_id: int | None
     level: str

@@ -13,6 +13,8 @@ from store.reports.delivery import delivery_report
 
 DEFAULT_DAYS = 30
 CHARTED = 12
+# The newest rows of each table; the figures above them and the failure reasons count them all.
+SHOWN = 50
 
 
 def delivery(request: PageRequest) -> web.StreamResponse:
@@ -26,4 +28,10 @@ def delivery(request: PageRequest) -> web.StreamResponse:
         for b in found.broadcasts[:CHARTED]
         if b.total
     ]
-    return request.page("delivery.html", days=days, report=found, chart=bar_chart(words["chart"], bars, maximum=1.0))
+    return request.page(
+        "delivery.html",
+        days=days,
+        report=found,
+        shown=SHOWN,
+        chart=bar_chart(words["chart"], bars, maximum=1.0),
+    )

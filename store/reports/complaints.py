@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from statistics import median
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from common.enums import ComplaintEventKind, Level
@@ -35,8 +36,9 @@ class Due(StrEnum):
     NONE = "none"
 
 
-@dataclass(frozen=True)
-class CaseRow:
+class CaseRow(NamedTuple):
+    """One case as the dashboard counts it (a tuple: thousands are made per page)."""
+
     id: int
     ticket: str
     category: str
@@ -59,6 +61,8 @@ class CaseRow:
     due: Due
     # Who may see it (store.complaints.may_see decides).
     access: CaseAccess
+
+    # Every time above is aware UTC (see `all_cases`).
 
     @property
     def open(self) -> bool:
@@ -83,7 +87,7 @@ def due_at(status: str, escalate_at: dt.datetime | None, zone: str, now: dt.date
     """Overdue, due today or on the next working day, in the reporter's time zone, as the chat counts it."""
     if status not in OPEN or escalate_at is None:
         return Due.NONE
-    deadline = as_utc(escalate_at)
+    deadline = escalate_at
     if deadline < now:
         return Due.OVERDUE
     day = local(deadline, zone).date()
@@ -106,17 +110,17 @@ def _next_working_day(now: dt.datetime, zone: str) -> dt.date:
 
 def _met(done: dt.datetime | None, due: dt.datetime, now: dt.datetime) -> bool | None:
     if done is not None:
-        return as_utc(done) <= as_utc(due)
-    return False if now > as_utc(due) else None
+        return done <= due
+    return False if now > due else None
 
 
 def _days(start: dt.datetime, end: dt.datetime | None) -> float | None:
-    return None if end is None else (as_utc(end) - as_utc(start)).total_seconds() / 86400
+    return None if end is None else (end - start).total_seconds() / 86400
 
 
 def visible_cases(db: Session, scope: Scope, now: dt.datetime) -> list[CaseRow]:
     """Every case this person may see, newest first."""
-    return visible(all_cases(db, now), scope)
+    return visible(all_cases(db, now, scope.team), scope)
 
 
 def visible(cases: Iterable[CaseRow], scope: Scope) -> list[CaseRow]:
@@ -124,8 +128,10 @@ def visible(cases: Iterable[CaseRow], scope: Scope) -> list[CaseRow]:
     return [c for c in cases if may_see(c.access, scope.person_id, scope.role, scope.team)]
 
 
-def all_cases(db: Session, now: dt.datetime) -> list[CaseRow]:
-    """Every case, newest first, to be filtered by `visible` (the digest reads them once for everyone)."""
+def all_cases(db: Session, now: dt.datetime, team: frozenset[int] | None = None) -> list[CaseRow]:
+    """Every case, newest first, to be filtered by `visible` (the digest reads them once for everyone). With a
+    `team`, only the cases that may concern it are read: handled by it or its families', or with watchers (the
+    rule itself is still `may_see`, applied by `visible`)."""
     reporter, home = aliased(Person), aliased(Region)
     query = (
         select(
@@ -152,6 +158,15 @@ def all_cases(db: Session, now: dt.datetime) -> list[CaseRow]:
         .outerjoin(home, home.id == reporter.region_id)
         .order_by(Complaint.id.desc())
     )
+    if team is not None:
+        members = sorted(team)
+        query = query.where(
+            or_(
+                Complaint.assignee_id.in_(members),
+                reporter.pendamping_id.in_(members),
+                cast(Complaint.watcher_ids, String) != "[]",
+            )
+        )
     reopened = set(
         db.scalars(select(ComplaintEvent.complaint_id).where(ComplaintEvent.kind == ComplaintEventKind.REOPENED))
     )
@@ -160,6 +175,7 @@ def all_cases(db: Session, now: dt.datetime) -> list[CaseRow]:
         hidden = [int(i) for i in row.hidden_ids]
         pendamping = None if row.pendamping_id in hidden else row.pendamping_id
         access = CaseAccess(row.assignee_id, row.level, [int(i) for i in row.watcher_ids], hidden, pendamping)
+        escalate_at = as_utc(row.escalate_at) if row.escalate_at else None
         rows.append(
             CaseRow(
                 row.id,
@@ -174,12 +190,12 @@ def all_cases(db: Session, now: dt.datetime) -> list[CaseRow]:
                 as_utc(row.resolution_due),
                 as_utc(row.first_response_at) if row.first_response_at else None,
                 as_utc(row.resolved_at) if row.resolved_at else None,
-                as_utc(row.escalate_at) if row.escalate_at else None,
+                escalate_at,
                 row.assignee_id,
                 pendamping,
                 row.parent_id,
                 row.id in reopened,
-                due_at(row.status, row.escalate_at, row.timezone, now),
+                due_at(row.status, escalate_at, row.timezone, now),
                 access,
             )
         )
