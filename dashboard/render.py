@@ -39,6 +39,7 @@ class Renderer:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # templates ship with the code: read once per process
         )
         self.env.filters.update(percent=percent, decimal=decimal, date=self.date, moment=self.moment)
         self.env.globals.update(t=self.words)
