@@ -20,6 +20,7 @@ def case(request: PageRequest) -> web.StreamResponse:
     ):
         return request.not_found()
     actors = {e.actor_id for e in complaint.history if e.actor_id is not None} | {complaint.assignee_id}
+    actors.discard(complaint.reporter_id)  # staff can file complaints too, and ask for rahasia
     staff = {
         person.id: person.name or ""
         for person in request.db.scalars(select(Person).where(Person.id.in_([a for a in actors if a])))
