@@ -14,6 +14,7 @@ from store.models import Group
 
 PAST_DAYS = 30
 AHEAD = dt.timedelta(days=7)
+SHOWN = 100  # per table: the soonest ahead, the latest past
 
 
 def meetings(request: PageRequest) -> web.StreamResponse:
@@ -22,4 +23,4 @@ def meetings(request: PageRequest) -> web.StreamResponse:
     found = agenda.between(request.db, group_ids, now - dt.timedelta(days=PAST_DAYS), now + AHEAD)
     upcoming = [o for o in found if o.start >= now]
     past = sorted((o for o in found if o.start < now), key=lambda o: o.start, reverse=True)
-    return request.page("meetings.html", upcoming=upcoming, past=past, days=PAST_DAYS)
+    return request.page("meetings.html", upcoming=upcoming, past=past, days=PAST_DAYS, shown=SHOWN)

@@ -68,14 +68,6 @@ class CaseRow(NamedTuple):
     def open(self) -> bool:
         return self.status in OPEN
 
-    def first_response_met(self, now: dt.datetime) -> bool | None:
-        """True/False once decided (answered, or the deadline passed without an answer); None while it may still
-        go either way."""
-        return _met(self.first_response_at, self.first_response_due, now)
-
-    def resolution_met(self, now: dt.datetime) -> bool | None:
-        return _met(self.resolved_at, self.resolution_due, now)
-
     def first_response_days(self) -> float | None:
         return _days(self.created_at, self.first_response_at)
 
@@ -109,6 +101,7 @@ def _next_working_day(now: dt.datetime, zone: str) -> dt.date:
 
 
 def _met(done: dt.datetime | None, due: dt.datetime, now: dt.datetime) -> bool | None:
+    """True/False once decided (done, or the deadline passed without it); None while it may still go either way."""
     if done is not None:
         return done <= due
     return False if now > due else None
@@ -226,25 +219,42 @@ class Measure(StrEnum):
 CURRENT = frozenset({Measure.OPEN, Measure.OVERDUE, Measure.DUE_TODAY, Measure.DUE_NEXT})
 
 
-def _predicate(measure: Measure, now: dt.datetime) -> Callable[[CaseRow], bool]:
-    checks: dict[Measure, Callable[[CaseRow], bool]] = {
-        Measure.ALL: lambda c: True,
-        Measure.OPEN: lambda c: c.open,
-        Measure.OVERDUE: lambda c: c.due == Due.OVERDUE,
-        Measure.DUE_TODAY: lambda c: c.due == Due.TODAY,
-        Measure.DUE_NEXT: lambda c: c.due == Due.NEXT_WORKING_DAY,
-        Measure.FIRST_RESPONSE_DECIDED: lambda c: c.first_response_met(now) is not None,
-        Measure.FIRST_RESPONSE_MET: lambda c: c.first_response_met(now) is True,
-        Measure.FIRST_RESPONSE_MISSED: lambda c: c.first_response_met(now) is False,
-        Measure.RESOLUTION_DECIDED: lambda c: c.resolution_met(now) is not None,
-        Measure.RESOLUTION_MET: lambda c: c.resolution_met(now) is True,
-        Measure.RESOLUTION_MISSED: lambda c: c.resolution_met(now) is False,
-        Measure.ESCALATED_KOORDINATOR: lambda c: c.escalation_level > 0 and c.level == Level.KOORDINATOR,
-        Measure.ESCALATED_ADMIN: lambda c: c.escalation_level > 0 and c.level == Level.ADMIN,
-        Measure.EVER_RESOLVED: lambda c: c.reopened or c.resolved_at is not None,
-        Measure.REOPENED: lambda c: c.reopened,
-    }
-    return checks[measure]
+def measures_of(case: CaseRow, since: dt.datetime, now: dt.datetime) -> frozenset[Measure]:
+    """Every measure that counts this case: what waits as of now, and, for a case that came in since `since`, how
+    its deadlines went. The one definition of each number on the Pengaduan page."""
+    found: list[Measure] = []
+    if case.open:
+        found.append(Measure.OPEN)
+        found += _DUE_MEASURES.get(case.due, ())
+    if case.created_at >= since:
+        found.append(Measure.ALL)
+        first = _met(case.first_response_at, case.first_response_due, now)
+        if first is not None:
+            found += (
+                Measure.FIRST_RESPONSE_DECIDED,
+                Measure.FIRST_RESPONSE_MET if first else Measure.FIRST_RESPONSE_MISSED,
+            )
+        resolution = _met(case.resolved_at, case.resolution_due, now)
+        if resolution is not None:
+            found += (Measure.RESOLUTION_DECIDED, Measure.RESOLUTION_MET if resolution else Measure.RESOLUTION_MISSED)
+        if case.escalation_level > 0 and case.level in _ESCALATED:
+            found.append(_ESCALATED[case.level])
+        if case.reopened or case.resolved_at is not None:
+            found.append(Measure.EVER_RESOLVED)
+        if case.reopened:
+            found.append(Measure.REOPENED)
+    return frozenset(found)
+
+
+_DUE_MEASURES = {
+    Due.OVERDUE: (Measure.OVERDUE,),
+    Due.TODAY: (Measure.DUE_TODAY,),
+    Due.NEXT_WORKING_DAY: (Measure.DUE_NEXT,),
+}
+_ESCALATED: dict[str, Measure] = {
+    Level.KOORDINATOR: Measure.ESCALATED_KOORDINATOR,
+    Level.ADMIN: Measure.ESCALATED_ADMIN,
+}
 
 
 @dataclass(frozen=True)
@@ -309,13 +319,7 @@ Classes = dict[int, frozenset[Measure]]
 
 def classify(cases: Iterable[CaseRow], since: dt.datetime, now: dt.datetime) -> Classes:
     """Which measures count each case (by id): decided once per page, then only counted."""
-    checks = [(measure, _predicate(measure, now)) for measure in Measure]
-    return {
-        case.id: frozenset(
-            measure for measure, check in checks if (measure in CURRENT or case.created_at >= since) and check(case)
-        )
-        for case in cases
-    }
+    return {case.id: measures_of(case, since, now) for case in cases}
 
 
 def figures(cases: list[CaseRow], classes: Classes) -> Figures:

@@ -98,7 +98,9 @@ def _reminders(db: Session, scope: Scope, since: dt.datetime, group_names: dict[
     )
     meeting = OutboxMessage.body["meeting"].as_integer()
     occurrence = OutboxMessage.body["occurrence"].as_string()
-    recent = (OutboxMessage.kind == OutboxKind.REMINDER, OutboxMessage.created_at >= since)
+    recent = [OutboxMessage.kind == OutboxKind.REMINDER, OutboxMessage.created_at >= since]
+    if scope.team is not None:  # only rows to her families (indexed), not every reminder in the province
+        recent.append(OutboxMessage.person_id.in_(select(Person.id).where(scope.families())))
     batches: dict[tuple[int, str], Batch] = {}
 
     def batch(meeting_id: int, day: str) -> Batch | None:
