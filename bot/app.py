@@ -21,14 +21,18 @@ from bot.dialogue import Router
 from bot.outbox import Limits, OutboxSender, Transport
 from bot.settings import Settings
 from content.loader import Content, load_content
+from dashboard.site import staff_dashboard
 from nlu.client import NluClient
 from nlu.rasa_env import RasaEnvironment, RasaServer
+from reminders.digest import send_digests
 from reminders.escalation import escalate_now
 from reminders.scheduler import ReminderScheduler
 from store.db import Database
 
 log = logging.getLogger(__name__)
 ESCALATION_EVERY = timedelta(minutes=5)
+# The weekly digest goes out from Monday 07:00 in each person's zone: looked at this often, it is at most this late.
+DIGEST_EVERY = timedelta(minutes=5)
 
 
 @dataclass
@@ -69,8 +73,11 @@ def services(settings: Settings) -> Iterator[Services]:
         scheduler = ReminderScheduler(db, content, offsets=settings.reminder_offsets)
         # Complaint deadlines: remind handlers before, move cases up a level after (idempotent: dedup keys).
         scheduler.add_periodic("complaint-escalation", lambda: escalate_now(db, content), ESCALATION_EVERY)
+        # Monday's summary for pendamping and koordinator (idempotent: one dedup key per person and Monday).
+        scheduler.add_periodic("weekly-digest", lambda: send_digests(db, content), DIGEST_EVERY)
+        router = Router(db, content, nlu, public_url=settings.site_url)
         try:
-            yield Services(settings, db, content, nlu, Router(db, content, nlu), scheduler)
+            yield Services(settings, db, content, nlu, router, scheduler)
         finally:
             nlu.close()
             db.dispose()
@@ -116,6 +123,9 @@ def web_app(app_services: Services, channels: Sequence[ChatChannel] = ()) -> web
     app[NLU_KEY] = app_services.nlu
     app.router.add_get("/health", health)
     rest.add_routes(app, app_services.router)
+    # The staff dashboard under /dasbor (sign-in links come from chat: DASBOR).
+    secure = app_services.settings.site_url.startswith("https://")
+    staff_dashboard(app_services.db, app_services.content, secure=secure).add_routes(app)
     for channel in channels:  # POST /webhooks/whatsapp; the Telegram webhook path in webhook mode
         channel.add_routes(app)
     return app
@@ -154,6 +164,7 @@ async def serve(app_services: Services) -> None:
     site = web.TCPSite(runner, "127.0.0.1", app_services.settings.rest_port)
     await site.start()
     log.info("REST channel on http://127.0.0.1:%d/webhooks/rest/webhook", app_services.settings.rest_port)
+    log.info("staff dashboard on %s/dasbor (ask for a link in chat: DASBOR)", app_services.settings.site_url)
     stop = stop_on_signals()
     started: list[ChatChannel] = []
     tasks: list[asyncio.Task[None]] = []

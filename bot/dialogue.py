@@ -17,6 +17,7 @@ from common.messages import Payload
 from content.loader import Content
 from nlu.client import FALLBACK_INTENT, NluUnavailable, Parse
 from store import people
+from store.dashboard_access import mask_login_links
 from store.db import Database
 from store.models import ProcessedMessage, Turn
 from store.privacy import mask_personal_numbers
@@ -51,12 +52,18 @@ class Understood:
 
 class Router:
     def __init__(
-        self, db: Database, content: Content, nlu: Parser, clock: Callable[[], datetime] | None = None
+        self,
+        db: Database,
+        content: Content,
+        nlu: Parser,
+        clock: Callable[[], datetime] | None = None,
+        public_url: str = "",
     ) -> None:
         self.db = db
         self.content = content
         self.nlu = nlu
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.public_url = public_url
 
     def handle(self, inbound: Inbound) -> list[Reply]:
         try:
@@ -106,7 +113,7 @@ class Router:
             person, _ = people.find_or_create(db, inbound.channel, inbound.sender)
             state = people.state_of(db, person)
             text = inbound.text.strip()
-            request = Request(db, person, state, self.content, text, "", now=self.clock())
+            request = Request(db, person, state, self.content, text, "", now=self.clock(), public_url=self.public_url)
             replies, understood = self._reply(request)
             request.text = text
             if not request.erased and person.privacy_notice_at is None:
@@ -193,7 +200,9 @@ class Router:
             )
         )
         for reply in replies:
-            request.db.add(Turn(person_id=person_id, channel=channel, direction=Direction.OUT, text=reply.text))
+            # A sign-in link is kept without its token: the history must not hold a way into the dashboard.
+            text = mask_login_links(reply.text)
+            request.db.add(Turn(person_id=person_id, channel=channel, direction=Direction.OUT, text=text))
         log.info(
             "%s %s: %r → %s",
             channel,
