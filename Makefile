@@ -35,7 +35,11 @@ run: install train ## start the assistant on its embedded defaults (REST on 127.
 chat: install train ## talk to the assistant in this terminal
 	$(VENV)/bin/sahabat chat
 
-test: install train ## lint, type-check and run every test (SQLite, PostgreSQL, real Rasa)
+browser: ## Debian's Chromium and its chromedriver, for the dashboard's browser test (installed only if missing)
+	@test -x /usr/bin/chromium && test -x /usr/bin/chromedriver || \
+	  { apt-get update && apt-get install -y chromium chromium-driver; }
+
+test: install train browser ## lint, type-check and run every test (SQLite, PostgreSQL, real Rasa, headless Chromium)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -44,7 +48,7 @@ test: install train ## lint, type-check and run every test (SQLite, PostgreSQL, 
 eval: install ## cross-validate the NLU: per-intent precision/recall/F1, worst confusions
 	$(VENV)/bin/sahabat nlu eval
 
-bench: bench-nlu bench-send bench-groups ## every benchmark below, in one run
+bench: bench-nlu bench-send bench-groups bench-dashboard ## every benchmark below, in one run
 
 bench-nlu: install train ## NLU benchmark: training/load time, parse latency, accuracy vs baselines
 	$(VENV)/bin/python scripts/bench_nlu.py
@@ -56,10 +60,14 @@ bench-groups: $(VENV)/.installed ## reminders (100,000 scheduled) and a broadcas
 bench-send: $(VENV)/.installed ## outbox: 5,000 messages into a server enforcing 30 msg/s, kill -9 midway; rate, lost, repeated
 	$(VENV)/bin/python scripts/bench_outbox.py
 
+bench-dashboard: $(VENV)/.installed ## dashboard page times (p50/p95) on 10,000 families and 5,000 complaints, SQLite and PostgreSQL
+	$(VENV)/bin/python scripts/bench_dashboard.py
+
 content-check: install ## validate content/ and list entries due for re-checking
 	$(VENV)/bin/sahabat content check
 
 clean: ## remove trained models and local data (keeps the environments)
 	rm -rf models var results .rasa
 
-.PHONY: help install train run chat test eval bench bench-nlu bench-send bench-groups content-check clean
+.PHONY: help install train run chat test browser eval bench bench-nlu bench-send bench-groups bench-dashboard \
+	content-check clean

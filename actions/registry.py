@@ -11,6 +11,7 @@ from actions import (
     complaints_intake,
     complaints_status,
     core,
+    dashboard,
     groups,
     knowledge,
     learning,
@@ -74,6 +75,9 @@ ACTIONS: dict[str, Action] = {
     "broadcast": broadcasts.start,
     "broadcast_status": broadcasts.status,
     "broadcast_cancel": broadcasts.cancel,
+    # The staff dashboard: a one-time sign-in link, and signing out everywhere.
+    "dashboard_link": dashboard.sign_in_link,
+    "dashboard_sign_out": dashboard.sign_out,
 }
 
 FORMS: dict[str, FormAction] = {
@@ -105,6 +109,9 @@ COMMANDS: dict[str, str] = {
     "status siaran": "broadcast_status",
     "batal siaran": "broadcast_cancel",
     "hentikan siaran": "broadcast_cancel",
+    "dasbor": "dashboard_link",
+    "/dasbor": "dashboard_link",
+    "keluar dasbor": "dashboard_sign_out",
 }
 
 _ANSWER = r"^(?P<answer>hadir|(?:tidak|tak|gak|ga|nggak)\s+(?:bisa\s+)?hadir)"

@@ -35,6 +35,8 @@ class Request:
     now: datetime = field(default_factory=datetime.now)
     # Set when the person asked to be forgotten: nothing more is stored for this message.
     erased: bool = False
+    # Where this deployment's web pages are (SAHABAT_PUBLIC_URL): links the assistant sends start with it.
+    public_url: str = ""
 
     def entity(self, name: str) -> str | None:
         values = self.entities.get(name)

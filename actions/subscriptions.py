@@ -8,8 +8,9 @@ from actions.replies import Reply, Request
 from common.enums import OutboxKind, OutboxStatus
 from store.models import OutboxMessage
 
-# What BERHENTI ends: messages nobody asked for in this conversation. Complaint updates keep coming.
-OPT_OUT_KINDS = (OutboxKind.REMINDER, OutboxKind.BROADCAST)
+# What BERHENTI ends: messages nobody asked for in this conversation (the staff's weekly digest too). Complaint
+# updates keep coming.
+OPT_OUT_KINDS = (OutboxKind.REMINDER, OutboxKind.BROADCAST, OutboxKind.DIGEST)
 
 
 def stop(request: Request) -> list[Reply]:

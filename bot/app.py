@@ -22,8 +22,10 @@ from bot.outbox import Limits, OutboxSender, Transport
 from bot.settings import Settings
 from common.enums import Channel
 from content.loader import Content, load_content
+from dashboard.site import staff_dashboard
 from nlu.client import NluClient
 from nlu.rasa_env import RasaEnvironment, RasaServer
+from reminders.digest import send_digests
 from reminders.escalation import escalate_now
 from reminders.scheduler import ReminderScheduler
 from store import reach
@@ -32,6 +34,8 @@ from store.reach import Channels
 
 log = logging.getLogger(__name__)
 ESCALATION_EVERY = timedelta(minutes=5)
+# The weekly digest goes out from Monday 07:00 in each person's zone: looked at this often, it is at most this late.
+DIGEST_EVERY = timedelta(minutes=5)
 
 
 @dataclass
@@ -82,8 +86,10 @@ def services(settings: Settings) -> Iterator[Services]:
         scheduler = ReminderScheduler(db, content, offsets=settings.reminder_offsets, channels=channels)
         # Complaint deadlines: remind handlers before, move cases up a level after (idempotent: dedup keys).
         scheduler.add_periodic("complaint-escalation", lambda: escalate_now(db, content, channels), ESCALATION_EVERY)
+        # Monday's summary for pendamping and koordinator (idempotent: one dedup key per person and Monday).
+        scheduler.add_periodic("weekly-digest", lambda: send_digests(db, content, channels), DIGEST_EVERY)
+        router = Router(db, content, nlu, public_url=settings.site_url, channels=channels)
         try:
-            router = Router(db, content, nlu, channels=channels)
             yield Services(settings, db, content, nlu, router, scheduler)
         finally:
             nlu.close()
@@ -130,6 +136,10 @@ def web_app(app_services: Services, channels: Sequence[ChatChannel] = ()) -> web
     app[NLU_KEY] = app_services.nlu
     app.router.add_get("/health", health)
     rest.add_routes(app, app_services.router)
+    # The staff dashboard under /dasbor (sign-in links come from chat: DASBOR).
+    secure = app_services.settings.site_url.startswith("https://")
+    reached_on = reach_channels(app_services.settings)
+    staff_dashboard(app_services.db, app_services.content, secure=secure, channels=reached_on).add_routes(app)
     for channel in channels:  # POST /webhooks/whatsapp; the Telegram webhook path in webhook mode
         channel.add_routes(app)
     return app
@@ -168,6 +178,7 @@ async def serve(app_services: Services) -> None:
     site = web.TCPSite(runner, "127.0.0.1", app_services.settings.rest_port)
     await site.start()
     log.info("REST channel on http://127.0.0.1:%d/webhooks/rest/webhook", app_services.settings.rest_port)
+    log.info("staff dashboard on %s/dasbor (ask for a link in chat: DASBOR)", app_services.settings.site_url)
     stop = stop_on_signals()
     started: list[ChatChannel] = []
     tasks: list[asyncio.Task[None]] = []

@@ -17,6 +17,7 @@ from common.messages import Payload
 from content.loader import Content
 from nlu.client import FALLBACK_INTENT, NluUnavailable, Parse
 from store import people
+from store.dashboard_access import mask_login_links
 from store.db import Database
 from store.models import ProcessedMessage, Turn
 from store.privacy import mask_personal_numbers
@@ -57,6 +58,7 @@ class Router:
         content: Content,
         nlu: Parser,
         clock: Callable[[], datetime] | None = None,
+        public_url: str = "",
         *,
         channels: Channels,
     ) -> None:
@@ -66,6 +68,7 @@ class Router:
         # The channels messages can be started on here (bot/app.py, from the settings): store/reach.py.
         self.channels = channels
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.public_url = public_url
 
     def handle(self, inbound: Inbound) -> list[Reply]:
         try:
@@ -116,7 +119,9 @@ class Router:
             person, _ = people.find_or_create(db, inbound.channel, inbound.sender, now)
             state = people.state_of(db, person)
             text = inbound.text.strip()
-            request = Request(db, person, state, self.content, text, "", self.channels, now=now)
+            request = Request(
+                db, person, state, self.content, text, "", self.channels, now=now, public_url=self.public_url
+            )
             replies, understood = self._reply(request)
             request.text = text
             if not request.erased and person.privacy_notice_at is None:
@@ -203,7 +208,9 @@ class Router:
             )
         )
         for reply in replies:
-            request.db.add(Turn(person_id=person_id, channel=channel, direction=Direction.OUT, text=reply.text))
+            # A sign-in link is kept without its token: the history must not hold a way into the dashboard.
+            text = mask_login_links(reply.text)
+            request.db.add(Turn(person_id=person_id, channel=channel, direction=Direction.OUT, text=text))
         log.info(
             "%s %s: %r → %s",
             channel,

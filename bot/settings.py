@@ -50,6 +50,13 @@ class Settings:
     reminder_offsets: tuple[timedelta, ...] = (timedelta(days=1), timedelta(hours=2))
     telegram: TelegramSettings | None = None
     whatsapp: WhatsAppSettings | None = None
+    # Where people open this app's pages (the dashboard's sign-in links); None = this machine's loopback address.
+    public_url: str | None = None
+
+    @property
+    def site_url(self) -> str:
+        """SAHABAT_PUBLIC_URL without a trailing slash, else http://127.0.0.1:<SAHABAT_REST_PORT>."""
+        return (self.public_url or f"http://127.0.0.1:{self.rest_port}").rstrip("/")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -63,6 +70,7 @@ class Settings:
             reminder_offsets=parse_offsets(env.get("SAHABAT_REMINDER_OFFSETS") or "") or defaults.reminder_offsets,
             telegram=_telegram(env),
             whatsapp=_whatsapp(env),
+            public_url=env.get("SAHABAT_PUBLIC_URL") or None,
         )
 
 

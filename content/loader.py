@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from content.complaints_schema import ComplaintsFile
+from content.dashboard_schema import DashboardFile
 from content.schema import Catalogue, KnowledgeFile, LessonModule, Session, Sourced, Strings, Topic
 
 CONTENT_DIR = Path(__file__).resolve().parent
@@ -33,6 +34,7 @@ class Content:
     # Where each sourced entry came from, for the report: (file, id) → entry.
     sourced: dict[tuple[str, str], Sourced] = field(default_factory=dict)
     complaints: ComplaintsFile | None = None
+    dashboard: DashboardFile | None = None
 
     def topics_for(self, intent: str) -> list[Topic]:
         return [topic for topic in self.topics.values() if topic.intent == intent]
@@ -101,9 +103,10 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
     for category in complaints.categories if complaints else ():
         if category.factual:
             sourced[("complaints.yml", category.id)] = category
+    dashboard = _validated(DashboardFile, root / "dashboard.yml", problems)
     if strings is None:
         raise ContentError(problems)
-    content = Content(strings, topics, tuple(modules), catalogue, sourced, complaints)
+    content = Content(strings, topics, tuple(modules), catalogue, sourced, complaints, dashboard=dashboard)
     problems += _cross_check(content)
     if problems:
         raise ContentError(problems)

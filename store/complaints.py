@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -57,13 +57,54 @@ def record(
     return entry.id
 
 
-def can_handle(complaint: Complaint, person: Person) -> bool:
+class CaseAccess(NamedTuple):
+    """What decides who may see a case: its handlers, the people it is hidden from, and the family's pendamping.
+    (A tuple: the dashboard makes one per case per page.)"""
+
+    assignee_id: int | None
+    level: str
+    watcher_ids: Sequence[int]
+    hidden_ids: Sequence[int]
+    # The reporter's pendamping (None when the case is hidden from her, or the reporter is unknown).
+    pendamping_id: int | None = None
+
+    @classmethod
+    def of(cls, complaint: Complaint) -> CaseAccess:
+        reporter = complaint.reporter
+        pendamping = reporter.pendamping_id if reporter is not None else None
+        return cls(
+            complaint.assignee_id,
+            complaint.level,
+            complaint.watcher_ids,
+            complaint.hidden_ids,
+            None if pendamping in complaint.hidden_ids else pendamping,
+        )
+
+
+def handles(case: CaseAccess, person_id: int, role: str) -> bool:
     """The assignee, a watcher, or Dinas Sosial staff for the admin queue; never a person the case is about."""
-    if person.id in complaint.hidden_ids or person.role not in STAFF_ROLES:
+    if person_id in case.hidden_ids or role not in STAFF_ROLES:
         return False
-    if complaint.assignee_id == person.id or person.id in complaint.watcher_ids:
+    if case.assignee_id == person_id or person_id in case.watcher_ids:
         return True
-    return person.role == Role.ADMIN and complaint.level == Level.ADMIN
+    return role == Role.ADMIN and case.level == Level.ADMIN
+
+
+def can_handle(complaint: Complaint, person: Person) -> bool:
+    return handles(CaseAccess.of(complaint), person.id, person.role)
+
+
+def may_see(case: CaseAccess, person_id: int, role: str, team: frozenset[int] | None) -> bool:
+    """Who may see a case (the dashboard; chat shows only what one handles): whoever handles it, and the staff
+    whose team it belongs to by its handler, a watcher or the family's pendamping (`team`: her own id, for a
+    koordinator also her pendamping's; None = every team, Dinas Sosial). Never a person the case is about."""
+    if person_id in case.hidden_ids or role not in STAFF_ROLES:
+        return False
+    if handles(case, person_id, role):
+        return True
+    if team is None:
+        return role == Role.ADMIN
+    return bool(team & {case.assignee_id, case.pendamping_id, *case.watcher_ids})
 
 
 def is_overdue(complaint: Complaint, now: datetime) -> bool:

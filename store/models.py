@@ -409,3 +409,29 @@ class PayloadKey(Base):
     key: Mapped[str] = mapped_column(String(32), primary_key=True)
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DashboardLogin(Base):
+    """A one-time link to the staff dashboard (`DASBOR` in chat). Only the token's SHA-256 is kept: whoever reads
+    the database cannot sign in with it. Single use, short-lived, bound to one person (store/dashboard_access.py)."""
+
+    __tablename__ = "dashboard_logins"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class DashboardSession(Base):
+    """A signed-in dashboard browser (aiohttp-session's storage, dashboard/sessions.py). Keyed by the hash of the
+    cookie's value; `KELUAR DASBOR` deletes every row of the person, which ends her sessions on every device."""
+
+    __tablename__ = "dashboard_sessions"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

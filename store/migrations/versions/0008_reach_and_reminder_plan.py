@@ -1,7 +1,7 @@
 """where people are reached (last channel, WhatsApp opt-in) and the reminder plan as a column
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01 23:00:00
 
 - people.last_channel: the platform channel she last wrote from, from the turns already kept.
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
