@@ -1,7 +1,8 @@
 """`/siaran`: a ketua writes a notice to the groups she leads (a pendamping: the groups they facilitate), sees a
 preview with the number of recipients, and confirms. `STATUS SIARAN` shows progress, `BATAL SIARAN` stops it.
 
-Only `groups.led_by` decides who can be reached, and it is asked again when the notice is sent."""
+Only `groups.led_by` decides whom she may write to, and it is asked again when the notice is sent; the reach rule
+(store/reach.py) decides where each member gets it, and the preview counts who cannot get it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 from actions.replies import Option, Reply, Request, with_menu
 from common.enums import BroadcastStatus, OutboxKind
 from reminders import wording
-from store import broadcasts, groups, outbox
+from store import broadcasts, groups, outbox, reach
 from store.models import Broadcast, Group
 
 log = logging.getLogger(__name__)
@@ -98,12 +99,14 @@ def broadcast_form(request: Request) -> list[Reply] | None:
 def _preview(request: Request, chosen: list[Group]) -> list[Reply]:
     words = request.content.strings.broadcasts
     members = [pid for pid in groups.member_ids(request.db, [g.id for g in chosen]) if pid != request.person.id]
-    reach = groups.audience(request.db, members)
+    found = reach.audience(request.db, members, request.channels)
     text = words.preview.format(
-        text=request.state.form_data.get("text", ""), recipients=len(reach.reachable), groups=_names(chosen)
+        text=request.state.form_data.get("text", ""), recipients=len(found.reachable), groups=_names(chosen)
     )
-    if reach.opted_out or reach.unreachable:
-        text += "\n" + words.skipped.format(opted_out=len(reach.opted_out), unreachable=len(reach.unreachable))
+    if found.unreachable:
+        text += "\n" + words.unreachable.format(count=len(found.unreachable))
+    if found.opted_out:
+        text += "\n" + words.opted_out.format(count=len(found.opted_out))
     options = (
         Option(words.send_button, "kirim"),
         Option(words.edit_button, "ubah"),
@@ -118,7 +121,8 @@ def _send(request: Request, chosen: list[Group]) -> list[Reply]:
     text = str(request.state.form_data.get("text", ""))
     sender = request.person.name or words.default_sender
     notice = Reply(words.notice.format(sender=sender, groups=_names(chosen), text=text))
-    broadcast = broadcasts.create(request.db, request.person, [g.id for g in chosen], text, notice, request.now)
+    group_ids = [g.id for g in chosen]
+    broadcast = broadcasts.create(request.db, request.person, group_ids, text, notice, request.now, request.channels)
     log.info(
         "broadcast %d by person %d to groups %s: %d recipients, %d opted out, %d unreachable",
         broadcast.id,
@@ -138,7 +142,7 @@ def _send(request: Request, chosen: list[Group]) -> list[Reply]:
 def _enqueue_progress(request: Request, broadcast: Broadcast) -> None:
     """The message the sender watches: "Terkirim 0/350", edited as rows are sent (reminders/broadcast_watch.py)."""
     words = request.content.strings.broadcasts
-    (address,) = groups.audience(request.db, [request.person.id], include_opted_out=True).reachable or (None,)
+    address = reach.address(request.db, request.person.id, request.channels)
     if address is None:
         return
     outbox.enqueue(

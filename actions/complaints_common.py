@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from actions.knowledge import format_date
-from actions.replies import Option
+from actions.replies import Option, Request
 from common.enums import HiddenRole, Level
 from common.messages import Payload
 from content.complaints_schema import Category, ComplaintsFile, ComplaintTexts
@@ -91,18 +91,20 @@ def route(db: Session, content: Content, reporter: Person, category: Category, t
     return Routing(level, assignee, list(watchers.values()), [p for p in hidden_people if p.id in hidden])
 
 
-def tell_reporter(db: Session, complaint: Complaint, text: str, key: str, options: tuple[Option, ...] = ()) -> bool:
-    return complaints.notify(db, complaint.reporter, text, key, options)
+def tell_reporter(
+    request: Request, complaint: Complaint, text: str, key: str, options: tuple[Option, ...] = ()
+) -> bool:
+    return complaints.notify(request.db, request.channels, complaint.reporter, text, key, options)
 
 
 def tell_handlers(
-    db: Session, complaint: Complaint, text: str, key: str, skip: int | None = None, watchers: bool = True
+    request: Request, complaint: Complaint, text: str, key: str, skip: int | None = None, watchers: bool = True
 ) -> int:
     """Tells the assignee (or the Dinas Sosial queue) and the watchers, never anyone the case is hidden from."""
     sent = 0
-    for person in complaints.handlers(db, complaint, watchers):
+    for person in complaints.handlers(request.db, complaint, watchers):
         if person.id != skip:
-            sent += complaints.notify(db, person, text, f"{key}:{person.id}")
+            sent += complaints.notify(request.db, request.channels, person, text, f"{key}:{person.id}")
     return sent
 
 

@@ -125,7 +125,7 @@ def accept(request: Request) -> list[Reply]:
     _responded(request, complaint)
     event_id = complaints.record(request.db, complaint, ComplaintEventKind.ACKNOWLEDGED, request.person.id, request.now)
     key = f"complaint:{complaint.ticket}:{event_id}"
-    tell_reporter(request.db, complaint, t.reporter_accepted.format(ticket=complaint.ticket), key)
+    tell_reporter(request, complaint, t.reporter_accepted.format(ticket=complaint.ticket), key)
     return [Reply(t.done_accept.format(ticket=complaint.ticket), (Option(t.inbox_button, "/aduan"),))]
 
 
@@ -175,7 +175,7 @@ def note_form(request: Request) -> list[Reply] | None:
             request.db, complaint, ComplaintEventKind.REPLIED, request.person.id, request.now, stored
         )
         key = f"complaint:{ticket}:{event_id}"
-        tell_reporter(request.db, complaint, t.reporter_reply.format(ticket=ticket, note=text), key)
+        tell_reporter(request, complaint, t.reporter_reply.format(ticket=ticket, note=text), key)
         return [Reply(t.done_reply.format(ticket=ticket), inbox_button)]
     if data.get("action") == "resolve":
         complaint.first_response_at = complaint.first_response_at or request.now
@@ -186,7 +186,7 @@ def note_form(request: Request) -> list[Reply] | None:
         days = complaints_content(request.content).reopen_days
         message = t.reporter_resolved.format(ticket=ticket, note=text, days=days)
         key = f"complaint:{ticket}:{event_id}"
-        tell_reporter(request.db, complaint, message, key, reporter_options(request.content, complaint))
+        tell_reporter(request, complaint, message, key, reporter_options(request.content, complaint))
         return [Reply(t.done_resolve.format(ticket=ticket), inbox_button)]
     return _move_up(request, complaint, stored)
 
@@ -212,7 +212,7 @@ def _move_up(request: Request, complaint: Complaint, reason: str) -> list[Reply]
     due = day_text(complaint.escalate_at, complaint.timezone, request.content)
     title = category_title(request.content, complaint.category)
     note = t.escalated_to.format(ticket=complaint.ticket, category=title, reason=reason, due=due)
-    tell_handlers(request.db, complaint, note, key, skip=request.person.id, watchers=False)
-    tell_reporter(request.db, complaint, t.reporter_reassigned.format(ticket=complaint.ticket, due=due), key)
+    tell_handlers(request, complaint, note, key, skip=request.person.id, watchers=False)
+    tell_reporter(request, complaint, t.reporter_reassigned.format(ticket=complaint.ticket, due=due), key)
     level = t.levels[complaint.level]
     return [Reply(t.done_reassign.format(ticket=complaint.ticket, level=level), (Option(t.inbox_button, "/aduan"),))]

@@ -160,10 +160,10 @@ def _save(request: Request, secret: bool) -> list[Reply]:
     key = f"complaint:{complaint.ticket}:{event_id}"
     due = day_text(first_due, zone, content)
     new_case = t.new_case.format(ticket=complaint.ticket, category=category.title, due=due)
-    tell_handlers(db, complaint, new_case, key, watchers=False)
+    tell_handlers(request, complaint, new_case, key, watchers=False)
     for watcher in routing.watchers:
         watch = t.watch_case.format(ticket=complaint.ticket, category=category.title)
-        complaints.notify(db, watcher, watch, f"{key}:watch:{watcher.id}")
+        complaints.notify(db, request.channels, watcher, watch, f"{key}:watch:{watcher.id}")
     request.state.form, request.state.form_data = None, {}
     saved = t.saved.format(
         ticket=complaint.ticket, first_due=due, resolution_due=day_text(resolution_due, zone, content)

@@ -84,7 +84,7 @@ def confirm(request: Request) -> list[Reply]:
     complaint.status, complaint.closed_at, complaint.escalate_at = ComplaintStatus.CLOSED, request.now, None
     event_id = complaints.record(request.db, complaint, ComplaintEventKind.CONFIRMED, request.person.id, request.now)
     key = f"complaint:{complaint.ticket}:{event_id}"
-    tell_handlers(request.db, complaint, t.handler_confirmed.format(ticket=complaint.ticket), key)
+    tell_handlers(request, complaint, t.handler_confirmed.format(ticket=complaint.ticket), key)
     return with_menu(request, t.confirmed.format(ticket=complaint.ticket))
 
 
@@ -109,5 +109,5 @@ def reopen(request: Request) -> list[Reply]:
     due = day_text(complaint.escalate_at, zone, request.content)
     title = category_title(request.content, complaint.category)
     note = t.handler_reopened.format(ticket=complaint.ticket, category=title, due=due)
-    tell_handlers(request.db, complaint, note, f"complaint:{complaint.ticket}:{event_id}")
+    tell_handlers(request, complaint, note, f"complaint:{complaint.ticket}:{event_id}")
     return with_menu(request, t.reopened.format(ticket=complaint.ticket, due=due))

@@ -13,6 +13,7 @@ from content.loader import Content
 from content.schema import MenuItem
 from store import groups
 from store.models import ConversationState, Person
+from store.reach import Channels
 
 # Option and Reply live in common/messages.py (store/ and reminders/ build them too); actions import them from here.
 __all__ = ["MAX_OPTIONS", "Action", "Option", "Reply", "Request", "menu_options", "with_menu"]
@@ -28,6 +29,8 @@ class Request:
     content: Content
     text: str
     intent: str
+    # Where messages she starts can go (store/reach.py): the channels this deployment configured.
+    channels: Channels
     entities: dict[str, list[str]] = field(default_factory=dict)
     now: datetime = field(default_factory=datetime.now)
     # Set when the person asked to be forgotten: nothing more is stored for this message.

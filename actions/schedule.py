@@ -16,7 +16,7 @@ from common.enums import OutboxKind, Recurrence
 from reminders import meetings, wording
 from reminders.recurrence import Rule, next_occurrence
 from reminders.when import When, parse_when
-from store import groups, outbox
+from store import groups, outbox, reach
 from store.models import Group, Meeting
 
 SCHEDULE_FORM = "schedule"
@@ -260,8 +260,8 @@ def _cancel(request: Request, group: Group, meeting: Meeting) -> list[Reply]:
     meetings.changed(meeting)
     meetings.cancel_pending(request.db, meeting.id)
     rule = wording.rule_text(request.content, meetings.rule_of(meeting))
-    reach = groups.audience(request.db, groups.member_ids(request.db, [group.id]))
-    for address in reach.reachable:
+    members = reach.audience(request.db, groups.member_ids(request.db, [group.id]), request.channels)
+    for address in members.reachable:
         if address.person_id != request.person.id:
             outbox.enqueue(
                 request.db,

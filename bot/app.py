@@ -20,6 +20,7 @@ from bot.channels.whatsapp_api import GraphClient, WhatsAppTransport, sending_li
 from bot.dialogue import Router
 from bot.outbox import Limits, OutboxSender, Transport
 from bot.settings import Settings
+from common.enums import Channel
 from content.loader import Content, load_content
 from dashboard.site import staff_dashboard
 from nlu.client import NluClient
@@ -27,7 +28,9 @@ from nlu.rasa_env import RasaEnvironment, RasaServer
 from reminders.digest import send_digests
 from reminders.escalation import escalate_now
 from reminders.scheduler import ReminderScheduler
+from store import reach
 from store.db import Database
+from store.reach import Channels
 
 log = logging.getLogger(__name__)
 ESCALATION_EVERY = timedelta(minutes=5)
@@ -63,19 +66,29 @@ def nlu_service(settings: Settings) -> Iterator[str]:
         server.stop()
 
 
+def reach_channels(settings: Settings) -> Channels:
+    """The channels people are written to here: REST (always served) and the platform channels the settings enable.
+    Everything that writes to people (reminders, notices, complaint updates) gets them from here (store/reach.py)."""
+    enabled = [Channel.REST]
+    enabled += [Channel.TELEGRAM] if settings.telegram else []
+    enabled += [Channel.WHATSAPP] if settings.whatsapp else []
+    return reach.configured(enabled)
+
+
 @contextlib.contextmanager
 def services(settings: Settings) -> Iterator[Services]:
     content = load_content()
     db = Database(settings.database_url)
     db.migrate()
+    channels = reach_channels(settings)
     with nlu_service(settings) as nlu_url:
         nlu = NluClient(nlu_url)
-        scheduler = ReminderScheduler(db, content, offsets=settings.reminder_offsets)
+        scheduler = ReminderScheduler(db, content, offsets=settings.reminder_offsets, channels=channels)
         # Complaint deadlines: remind handlers before, move cases up a level after (idempotent: dedup keys).
-        scheduler.add_periodic("complaint-escalation", lambda: escalate_now(db, content), ESCALATION_EVERY)
+        scheduler.add_periodic("complaint-escalation", lambda: escalate_now(db, content, channels), ESCALATION_EVERY)
         # Monday's summary for pendamping and koordinator (idempotent: one dedup key per person and Monday).
-        scheduler.add_periodic("weekly-digest", lambda: send_digests(db, content), DIGEST_EVERY)
-        router = Router(db, content, nlu, public_url=settings.site_url)
+        scheduler.add_periodic("weekly-digest", lambda: send_digests(db, content, channels), DIGEST_EVERY)
+        router = Router(db, content, nlu, public_url=settings.site_url, channels=channels)
         try:
             yield Services(settings, db, content, nlu, router, scheduler)
         finally:
@@ -125,7 +138,8 @@ def web_app(app_services: Services, channels: Sequence[ChatChannel] = ()) -> web
     rest.add_routes(app, app_services.router)
     # The staff dashboard under /dasbor (sign-in links come from chat: DASBOR).
     secure = app_services.settings.site_url.startswith("https://")
-    staff_dashboard(app_services.db, app_services.content, secure=secure).add_routes(app)
+    reached_on = reach_channels(app_services.settings)
+    staff_dashboard(app_services.db, app_services.content, secure=secure, channels=reached_on).add_routes(app)
     for channel in channels:  # POST /webhooks/whatsapp; the Telegram webhook path in webhook mode
         channel.add_routes(app)
     return app

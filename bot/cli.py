@@ -107,12 +107,19 @@ def cmd_content_check(_: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_admin_import(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import Session
+
     from store.directory import DirectoryImportError, import_files
 
     with migrated_database(settings) as db:
         try:
-            with db.session() as session:
-                summary = import_files(session, [Path(p) for p in args.files])
+            if args.dry_run:  # the same import, every change listed, then rolled back
+                with Session(db.engine) as session:
+                    summary = import_files(session, [Path(p) for p in args.files], dry_run=True)
+                    session.rollback()
+            else:
+                with db.session() as session:
+                    summary = import_files(session, [Path(p) for p in args.files])
         except DirectoryImportError as error:
             for problem in error.problems:
                 print(problem, file=sys.stderr)
@@ -139,7 +146,7 @@ def cmd_complaints_escalate(settings: Settings, args: argparse.Namespace) -> int
     content = load_content()
     with migrated_database(settings) as db, db.session() as session:
         now = args.now.astimezone(dt.UTC) if args.now else dt.datetime.now(dt.UTC)
-        acted = run_escalations(session, content, now)
+        acted = run_escalations(session, content, now, app.reach_channels(settings))
     print(f"complaints reminded or escalated: {acted}")
     return 0
 
@@ -153,6 +160,24 @@ def cmd_admin_groups(settings: Settings, _: argparse.Namespace) -> int:
         for group, members in rows:
             print(f"{group.invite_code:<8} {group.kind:<5} {members:>7}  {group.name}")
         print(f"{len(rows)} groups")
+    return 0
+
+
+def cmd_admin_reach(settings: Settings, _: argparse.Namespace) -> int:
+    """Who cannot be written to with this deployment's channels, and why: staff fix it by asking her to write once
+    (an imported WhatsApp number), to unblock the assistant, or by adding her Telegram id or number."""
+    from store import reach
+
+    channels = app.reach_channels(settings)
+    with migrated_database(settings) as db, db.session() as session:
+        print(f"channels: {', '.join(sorted(channels))}")
+        members = reach.unreachable_members(session, channels)
+        for group, person, why in members:
+            print(f"{group.invite_code:<8} {group.name:<24} {person.name or '-':<28} {why}")
+        staff = reach.unreachable_staff(session, channels)
+        for person, why in staff:
+            print(f"{person.kode or '-':<8} {person.role:<24} {person.name or '-':<28} {why}")
+        print(f"{len(members)} memberships and {len(staff)} staff cannot be reached")
     return 0
 
 
@@ -190,6 +215,7 @@ def parser() -> argparse.ArgumentParser:
     admin = commands.add_parser("admin", help="administration").add_subparsers(dest="admin", required=True)
     importer = admin.add_parser("import", help="load pendamping.csv / anggota.csv (all rows or none)")
     importer.add_argument("files", nargs="+")
+    importer.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")
     importer.set_defaults(func=cmd_admin_import)
     complaints = admin.add_parser("complaints", help="complaints: export, escalate now").add_subparsers(
         dest="complaints", required=True
@@ -203,6 +229,9 @@ def parser() -> argparse.ArgumentParser:
     escalate.set_defaults(func=cmd_complaints_escalate)
     admin.add_parser("groups", help="list groups with their invite codes and member counts").set_defaults(
         func=cmd_admin_groups
+    )
+    admin.add_parser("reach", help="list members and staff nobody can write to here, and why").set_defaults(
+        func=cmd_admin_reach
     )
     return root
 

@@ -21,6 +21,7 @@ from store.dashboard_access import mask_login_links
 from store.db import Database
 from store.models import ProcessedMessage, Turn
 from store.privacy import mask_personal_numbers
+from store.reach import Channels
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +59,14 @@ class Router:
         nlu: Parser,
         clock: Callable[[], datetime] | None = None,
         public_url: str = "",
+        *,
+        channels: Channels,
     ) -> None:
         self.db = db
         self.content = content
         self.nlu = nlu
+        # The channels messages can be started on here (bot/app.py, from the settings): store/reach.py.
+        self.channels = channels
         self.clock = clock or (lambda: datetime.now(UTC))
         self.public_url = public_url
 
@@ -110,10 +115,13 @@ class Router:
                 seen = ProcessedMessage(channel=inbound.channel, message_id=inbound.message_id)
                 db.add(seen)
                 db.flush()
-            person, _ = people.find_or_create(db, inbound.channel, inbound.sender)
+            now = self.clock()
+            person, _ = people.find_or_create(db, inbound.channel, inbound.sender, now)
             state = people.state_of(db, person)
             text = inbound.text.strip()
-            request = Request(db, person, state, self.content, text, "", now=self.clock(), public_url=self.public_url)
+            request = Request(
+                db, person, state, self.content, text, "", self.channels, now=now, public_url=self.public_url
+            )
             replies, understood = self._reply(request)
             request.text = text
             if not request.erased and person.privacy_notice_at is None:

@@ -326,11 +326,12 @@ class BroadcastTexts(Texts):
         "ask_text": {"groups"},
         "too_long": {"limit"},
         "preview": {"text", "recipients", "groups"},
-        "skipped": {"opted_out", "unreachable"},
+        "unreachable": {"count"},
+        "opted_out": {"count"},
         "nobody": {"groups"},
         "started": {"recipients"},
         "progress": {"number", "sent", "total"},
-        "report": {"number", "sent", "failed", "blocked", "opted_out", "cancelled"},
+        "report": {"number", "sent", "failed", "blocked", "unreachable", "opted_out", "cancelled"},
         "cancelled": {"number", "cancelled"},
         "notice": {"sender", "groups", "text"},
     }
@@ -341,7 +342,8 @@ class BroadcastTexts(Texts):
     ask_text: Message
     too_long: Message
     preview: Message
-    skipped: Message
+    unreachable: Message
+    opted_out: Message
     send_button: Label
     edit_button: Label
     discard_button: Label

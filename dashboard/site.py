@@ -9,6 +9,7 @@ from content.loader import Content
 from dashboard.pages import case, complaints, delivery, learning, meetings, questions, reach
 from dashboard.web import Dashboard
 from store.db import Database
+from store.reach import Channels
 
 
 def staff_dashboard(
@@ -16,12 +17,13 @@ def staff_dashboard(
     content: Content,
     *,
     secure: bool,
+    channels: Channels,
     clock: Callable[[], datetime] | None = None,
     questions_source: questions.QuestionSource | None = None,
 ) -> Dashboard:
     board = Dashboard(db, content, secure=secure, clock=clock)
     board.page("complaints", "", complaints.home)
-    board.page("reach", "/jangkauan", reach.reach)
+    board.page("reach", "/jangkauan", reach.page_for(channels))
     board.page("delivery", "/pengiriman", delivery.delivery)
     board.page("learning", "/belajar", learning.learning)
     board.page("meetings", "/pertemuan", meetings.meetings)

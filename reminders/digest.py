@@ -23,6 +23,7 @@ from reminders import agenda, wording
 from store import groups, outbox
 from store.db import Database
 from store.models import Group, OutboxMessage, Person
+from store.reach import Channels
 from store.reports import complaints as report
 from store.reports.reach import how_reached
 from store.reports.scope import scope_of
@@ -38,7 +39,7 @@ def key_for(person_id: int, monday: dt.date) -> str:
     return f"digest:{person_id}:{monday.isoformat()}"
 
 
-def run_digests(db: Session, content: Content, now: dt.datetime) -> int:
+def run_digests(db: Session, content: Content, now: dt.datetime, channels: Channels) -> int:
     """Writes the digest of every pendamping and koordinator whose Monday 07:00 has come and who has not had this
     Monday's; returns how many were written."""
     if content.dashboard is None:
@@ -61,7 +62,7 @@ def run_digests(db: Session, content: Content, now: dt.datetime) -> int:
     waiting = [keys[k] for k in keys if k not in sent]
     if not waiting:
         return 0
-    addresses = how_reached(db, waiting)
+    addresses = how_reached(db, waiting, channels)
     cases = report.all_cases(db, now)
     written = 0
     for person_id in waiting:
@@ -122,7 +123,7 @@ def digest_text(
     return "\n".join(line for line in text.splitlines() if line.strip())  # no meetings: no empty line
 
 
-def send_digests(db: Database, content: Content) -> int:
+def send_digests(db: Database, content: Content, channels: Channels) -> int:
     """The periodic job: one pass of `run_digests` in its own unit of work, as of now."""
     with db.session() as session:
-        return run_digests(session, content, dt.datetime.now(dt.UTC))
+        return run_digests(session, content, dt.datetime.now(dt.UTC), channels)

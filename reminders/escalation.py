@@ -17,6 +17,7 @@ from content.loader import Content
 from store import complaints
 from store.db import Database
 from store.models import Complaint
+from store.reach import Channels
 from store.workdays import as_utc, local
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,9 @@ def _day(moment: datetime, zone: str, content: Content) -> str:
     return f"{day.day} {content.strings.months[day.month - 1]} {day.year}"
 
 
-def run_escalations(db: Session, content: Content, now: datetime) -> int:
-    """Reminds and escalates every open complaint that needs it; returns how many complaints were acted on."""
+def run_escalations(db: Session, content: Content, now: datetime, channels: Channels) -> int:
+    """Reminds and escalates every open complaint that needs it, telling people where the reach rule finds them
+    (store/reach.py); returns how many complaints were acted on."""
     rules = content.complaints
     if rules is None:
         return 0
@@ -43,9 +45,9 @@ def run_escalations(db: Session, content: Content, now: datetime) -> int:
         assert complaint.escalate_at is not None
         due = as_utc(complaint.escalate_at)
         if now >= due:
-            acted += _overdue(db, content, rules, complaint, due, now)
+            acted += _overdue(db, channels, content, rules, complaint, due, now)
         elif now >= due - window:
-            acted += _remind(db, content, complaint, due)
+            acted += _remind(db, channels, content, complaint, due)
     if acted:
         log.info("complaints: %d reminded or escalated", acted)
     return acted
@@ -56,19 +58,25 @@ def _title(rules: ComplaintsFile, complaint: Complaint) -> str:
     return category.title if category else complaint.category
 
 
-def _remind(db: Session, content: Content, complaint: Complaint, due: datetime) -> bool:
+def _remind(db: Session, channels: Channels, content: Content, complaint: Complaint, due: datetime) -> bool:
     rules = content.complaints
     assert rules is not None
     text = rules.texts.reminder.format(
         ticket=complaint.ticket, category=_title(rules, complaint), due=_day(due, complaint.timezone, content)
     )
     key = f"complaint:{complaint.ticket}:reminder:{due.isoformat()}"
-    sent = [complaints.notify(db, p, text, f"{key}:{p.id}") for p in complaints.handlers(db, complaint, False)]
-    return any(sent)
+    handlers = complaints.handlers(db, complaint, False)
+    return any([complaints.notify(db, channels, p, text, f"{key}:{p.id}") for p in handlers])
 
 
 def _overdue(
-    db: Session, content: Content, rules: ComplaintsFile, complaint: Complaint, due: datetime, now: datetime
+    db: Session,
+    channels: Channels,
+    content: Content,
+    rules: ComplaintsFile,
+    complaint: Complaint,
+    due: datetime,
+    now: datetime,
 ) -> bool:
     t, title = rules.texts, _title(rules, complaint)
     category = rules.category(complaint.category)
@@ -79,18 +87,20 @@ def _overdue(
     if not moved:  # already at the top: Dinas Sosial is told once per missed deadline
         text = t.overdue_top.format(ticket=complaint.ticket, category=title)
         key = f"complaint:{complaint.ticket}:overdue:{due.isoformat()}"
-        return any([complaints.notify(db, p, text, f"{key}:{p.id}") for p in complaints.handlers(db, complaint, False)])
+        handlers = complaints.handlers(db, complaint, False)
+        return any([complaints.notify(db, channels, p, text, f"{key}:{p.id}") for p in handlers])
     assert complaint.escalate_at is not None
     new_due = _day(complaint.escalate_at, complaint.timezone, content)
     key = f"complaint:{complaint.ticket}:{complaint.history[-1].id}"
     text = t.escalated_to.format(ticket=complaint.ticket, category=title, reason=t.overdue_reason, due=new_due)
     for person in complaints.handlers(db, complaint, False):
-        complaints.notify(db, person, text, f"{key}:{person.id}")
-    complaints.notify(db, complaint.reporter, t.reporter_escalated.format(ticket=complaint.ticket, due=new_due), key)
+        complaints.notify(db, channels, person, text, f"{key}:{person.id}")
+    told = t.reporter_escalated.format(ticket=complaint.ticket, due=new_due)
+    complaints.notify(db, channels, complaint.reporter, told, key)
     return True
 
 
-def escalate_now(db: Database, content: Content) -> int:
+def escalate_now(db: Database, content: Content, channels: Channels) -> int:
     """The periodic job: one pass of `run_escalations` in its own unit of work, as of now."""
     with db.session() as session:
-        return run_escalations(session, content, datetime.now(UTC))
+        return run_escalations(session, content, datetime.now(UTC), channels)

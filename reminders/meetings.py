@@ -3,19 +3,21 @@ by the chat actions; it never schedules anything itself (only reminders/schedule
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from common.enums import MeetingAnswer, OutboxKind, OutboxStatus
 from common.messages import Option, Reply
 from content.loader import Content
 from reminders import wording
 from reminders.recurrence import Reminder, Rule, next_occurrence
-from store import groups
-from store.models import Group, Meeting, MeetingReply, OutboxMessage, Person
+from store import bulk, groups, reach
+from store.models import Group, Meeting, MeetingReply, OutboxMessage, Region
+from store.reach import Address
 
 DEFAULT_OFFSETS = (timedelta(days=1), timedelta(hours=2))
 
@@ -70,42 +72,82 @@ def reminder_body(
     return Reply(text, options, meeting=meeting.id, occurrence=reminder.occurrence)
 
 
-def enqueue_reminders(db: Session, content: Content, meeting: Meeting, reminder: Reminder, now: datetime) -> int:
-    """One outbox row per reachable member who has not said BERHENTI, once per dedup key. Rows are added in bulk
-    after one look-up of the keys already there: many groups meet at the same hour, so reminders come in bursts."""
-    group = db.get(Group, meeting.group_id)
-    if group is None:
+def enqueue_reminders(
+    db: Session,
+    content: Content,
+    due: Sequence[tuple[Meeting, Reminder]],
+    now: datetime,
+    channels: reach.Channels,
+) -> int:
+    """One outbox row per member each due reminder reaches (store/reach.py: not after BERHENTI, only where she can
+    be reached), once per dedup key. Many groups meet at the same hour, so reminders come in bursts: every look-up
+    is made once for all the meetings due, and the rows go in with one bulk insert."""
+    if not due:
         return 0
-    reach = groups.audience(db, groups.member_ids(db, [group.id]))
-    keys = {a.person_id: f"reminder:{meeting.id}:{reminder.key}:{reminder.kind}:{a.person_id}" for a in reach.reachable}
-    existing = set(db.scalars(select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(list(keys.values())))))
-    query = select(Person).where(Person.id.in_(list(keys))).options(selectinload(Person.region))
-    people = {p.id: p for p in db.scalars(query)}
-    bodies: dict[str, dict[str, Any]] = {}  # members of one group mostly share a time zone
-    rows = []
-    for address in reach.reachable:
-        if keys[address.person_id] in existing:
+    group_of = {g.id: g for g in db.scalars(select(Group).where(Group.id.in_({m.group_id for m, _ in due})))}
+    members = groups.members_by_group(db, group_of)
+    everyone = sorted({pid for pids in members.values() for pid in pids})
+    addresses = {a.person_id: a for a in reach.audience(db, everyone, channels).reachable}
+    zones = groups.zones_of(db, addresses)
+    group_zones = _group_zones(db, list(group_of.values()))
+    wanted: list[tuple[str, Address, dict[str, Any], datetime]] = []
+    bodies: dict[tuple[int, str], dict[str, Any]] = {}  # members of one group mostly share a time zone
+    for meeting, reminder in due:
+        group = group_of.get(meeting.group_id)
+        if group is None:
             continue
-        timezone = groups.timezone_of(db, people[address.person_id], group)
-        if timezone not in bodies:
-            bodies[timezone] = reminder_body(content, meeting, group, reminder, timezone, now).as_body()
-        rows.append(
-            {
-                "channel": address.channel,
-                "recipient": address.external_id,
-                "person_id": address.person_id,
-                "kind": OutboxKind.REMINDER,
-                "body": bodies[timezone],
-                "dedup_key": keys[address.person_id],
-                "status": OutboxStatus.PENDING,
-                "attempts": 0,
-                "not_before": now,
-                "created_at": datetime.now(UTC),
-            }
-        )
-    if rows:
-        db.execute(insert(OutboxMessage), rows)
+        for pid in members.get(group.id, []):
+            address = addresses.get(pid)
+            if address is None:
+                continue
+            zone = zones.get(pid) or group_zones.get(group.id) or groups.DEFAULT_TIMEZONE
+            at = max(now, reminder.at)  # written ahead: worded as at its time, sent from then on
+            if (meeting.id, zone) not in bodies:
+                bodies[meeting.id, zone] = reminder_body(content, meeting, group, reminder, zone, at).as_body()
+            key = f"reminder:{meeting.id}:{reminder.key}:{reminder.kind}:{pid}"
+            wanted.append((key, address, bodies[meeting.id, zone], at))
+    existing = _existing_keys(db, [key for key, _, _, _ in wanted])
+    written = datetime.now(UTC)
+    rows = [
+        {
+            "channel": address.channel.value,
+            "recipient": address.external_id,
+            "person_id": address.person_id,
+            "kind": OutboxKind.REMINDER.value,
+            "body": body,
+            "dedup_key": key,
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "not_before": at,
+            "created_at": written,
+        }
+        for key, address, body, at in wanted
+        if key not in existing
+    ]
+    bulk.executemany(db.connection(), _INSERT, rows)
     return len(rows)
+
+
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_COLUMNS = ("channel", "recipient", "person_id", "kind", "body", "dedup_key", "status", "attempts", "not_before")
+# Typed bindparams: bulk.executemany converts values with the columns' types.
+_INSERT = insert(_OUTBOX).values(
+    {name: bindparam(name, type_=_OUTBOX.c[name].type) for name in (*_COLUMNS, "created_at")}
+)
+
+
+def _group_zones(db: Session, found: list[Group]) -> dict[int, str]:
+    regions = {g.region_id for g in found if g.region_id is not None}
+    zone_of = dict(db.execute(select(Region.id, Region.timezone).where(Region.id.in_(regions))).tuples().all())
+    return {g.id: zone_of[g.region_id] for g in found if g.region_id in zone_of}
+
+
+def _existing_keys(db: Session, keys: list[str]) -> set[str]:
+    existing: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        existing.update(db.scalars(select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(chunk))))
+    return existing
 
 
 def cancel_pending(db: Session, meeting_id: int) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -146,3 +146,20 @@ def plan(rule: Rule, now: datetime, offsets: tuple[timedelta, ...]) -> Plan:
             return Plan(due, ahead[0].at)
         # Every reminder of this meeting is due: look at the next meeting for a time to wake up.
     return Plan(due, None)
+
+
+def canonical(rule: Rule, before: date) -> Rule:
+    """The same meetings from `before` on, with the earliest first date that gives them: many meetings share a
+    rule ("Selasa minggu kedua jam 09.00 WIB") and differ only in when it was set, so one plan serves them all.
+    `before` must be at least a day before the earliest local date a plan looks at (UTC today − 2 days will do)."""
+    return replace(rule, first_date=canonical_first_date(rule.recurrence, rule.first_date, before))
+
+
+def canonical_first_date(recurrence: Recurrence, first_date: date, before: date) -> date:
+    """`canonical`'s first date, from the columns alone (the scheduler keys its plans by them)."""
+    if recurrence == Recurrence.ONCE or first_date >= before:
+        return first_date
+    if recurrence == Recurrence.MONTHLY:
+        return before
+    step = 7 if recurrence == Recurrence.WEEKLY else 14
+    return first_date + timedelta(days=(before - first_date).days // step * step)

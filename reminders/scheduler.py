@@ -1,17 +1,18 @@
-"""The one scheduler: APScheduler 3.11 with its SQLAlchemy job store, run by exactly one app process.
+"""The one scheduler: APScheduler 3.11, run by exactly one app process.
 
-Jobs only write outbox rows; the outbox sender does the sending (ARCHITECTURE.md, "Scheduling").
+Jobs only write outbox rows; the outbox sender does the sending (docs/architecture.md, "Scheduling").
 
-- Each active meeting has one persistent job, `meeting:<id>`, that wakes at its next reminder time. Waking writes
-  the reminder that is due (reminders.recurrence.plan decides: after downtime only the latest useful one, none for
-  a meeting that has started) and schedules the next wake-up.
+- The plan lives in the database, not in APScheduler: each meeting's next wake-up is `meetings.remind_at`
+  (reminders/planner.py). One APScheduler job, `reminders-due`, waits for the earliest of them; when it fires, every
+  meeting due writes its reminder in bulk and the job is set again for the next earliest. Planning 100,000 meetings
+  is then a few bulk UPDATEs, not 100,000 pickled jobs, and a burst of thousands of reminders one transaction a batch.
 - Meetings change in whichever process the ketua wrote to; each change bumps `Meeting.version`. A periodic sync
   re-plans every meeting whose version the scheduler has not planned yet, so changes and cancellations reach the
   one scheduler within `sync_every`, whichever process made them.
 - Periodic jobs (the meeting sync, the broadcast watcher, the complaint escalation) are registered in code at every
   start with `add_periodic`, in a memory job store: they belong to the code, not to the data.
-- A job missed while no process ran is run late at start (no misfire limit): the plan, not APScheduler, decides
-  whether a reminder is still useful.
+- A reminder missed while no process ran is written at start: the plan, not APScheduler, decides whether it is
+  still useful.
 """
 
 from __future__ import annotations
@@ -25,31 +26,20 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
-from common.enums import Recurrence
 from content.loader import Content
 from reminders import broadcast_watch, meetings
 from reminders.leader import Leadership
-from reminders.recurrence import plan
-from store.db import Database, make_engine
-from store.models import Meeting
+from reminders.planner import AHEAD, Planner
+from store.db import Database
+from store.reach import Channels
 
 log = logging.getLogger(__name__)
 
-JOBS_TABLE = "scheduler_jobs"
-# APScheduler stores a job's function by its import path: the running scheduler is how that function finds the
-# database and content (set by start, cleared by stop; one scheduler per process).
+DUE_JOB = "reminders-due"
+# The scheduler running in this process (set by start, cleared by stop; one scheduler per process).
 _RUNNING: ReminderScheduler | None = None
-
-
-def wake_meeting(meeting_id: int) -> None:
-    """The persistent job's function (stored by reference as "reminders.scheduler:wake_meeting")."""
-    if _RUNNING is not None:
-        _RUNNING.wake(meeting_id)
 
 
 class ReminderScheduler:
@@ -62,21 +52,23 @@ class ReminderScheduler:
         watch_every: timedelta = timedelta(seconds=5),
         retry_leadership_every: timedelta = timedelta(seconds=15),
         clock: Callable[[], datetime] | None = None,
+        *,
+        channels: Channels,
     ) -> None:
         self.db, self.content, self.offsets = db, content, offsets
+        self.planner = Planner(db, content, offsets, channels)
+        # One arming at a time, each from what is committed: the job is never left at a stale, later time.
+        self._arming = threading.Lock()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.leadership = Leadership(db.engine)
         self.retry_every = retry_leadership_every
-        # An engine of its own: APScheduler disposes its job store's engine when it shuts down.
-        self.store = SQLAlchemyJobStore(engine=make_engine(db.url), tablename=JOBS_TABLE)
         self.scheduler = BackgroundScheduler(
-            jobstores={"default": self.store, "periodic": MemoryJobStore()},
+            jobstores={"default": MemoryJobStore(), "periodic": MemoryJobStore()},
             executors={"default": ThreadPoolExecutor(4)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
         )
         self._periodic: dict[str, tuple[Callable[[], object], timedelta]] = {}
-        self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._retry: threading.Thread | None = None
         self.add_periodic("meetings-sync", self.sync, sync_every)
@@ -133,8 +125,6 @@ class ReminderScheduler:
             self._retry.join(timeout=5)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
-        # APScheduler's thread looks at the job store once more after disposing its engine on shutdown.
-        self.store.engine.dispose()
         if _RUNNING is self:
             _RUNNING = None
         self.leadership.release()
@@ -146,85 +136,48 @@ class ReminderScheduler:
     # -- meetings ---------------------------------------------------------------------------------------------
 
     def sync(self, repair: bool = False) -> int:
-        """Plans every meeting changed since it was last planned; with `repair`, also every active meeting that
-        has lost its job (e.g. the job table was emptied). Returns how many meetings were planned."""
+        """Plans every meeting changed since it was last planned; with `repair` (at start), also writes what came
+        due while no process ran. Returns how many meetings were planned."""
         now = self.clock()
-        with self._lock:
-            with self.db.session() as db:
-                query = select(Meeting).where(
-                    or_(Meeting.scheduled_version.is_(None), Meeting.scheduled_version != Meeting.version)
-                )
-                changed = list(db.scalars(query))
-                if repair:
-                    changed += self._without_job(db, now, {m.id for m in changed})
-                wakes: dict[int, datetime | None] = {}
-                for meeting in changed:
-                    if meeting.scheduled_version is not None:  # changed or cancelled: queued reminders are stale
-                        meetings.cancel_pending(db, meeting.id)
-                    wakes[meeting.id] = self._plan(db, meeting, now)
-            self._apply(wakes)
-            return len(changed)
+        changed = self.planner.plan(now)
+        if repair:
+            self.planner.fire(now)
+        self._arm()
+        return changed
 
-    def _without_job(self, db: Session, now: datetime, skip: set[int]) -> list[Meeting]:
-        self.store.jobs_t.create(db.connection(), checkfirst=True)
-        with_job = set(db.scalars(select(self.store.jobs_t.c.id)))
-        recently = (now - timedelta(days=2)).date()
-        active = select(Meeting.id).where(
-            Meeting.cancelled_at.is_(None), or_(Meeting.recurrence != Recurrence.ONCE, Meeting.first_date >= recently)
-        )
-        missing = [i for i in db.scalars(active) if i not in skip and job_id(i) not in with_job]
-        return [m for m in (db.get(Meeting, i) for i in missing) if m is not None]
+    def fire(self) -> int:
+        """The `reminders-due` job: writes every reminder due within AHEAD, then waits for the next one."""
+        written = self.planner.fire(self.clock())
+        self._arm()
+        return written
 
     def wake(self, meeting_id: int) -> None:
-        now = self.clock()
-        with self._lock:
-            with self.db.session() as db:
-                meeting = db.get(Meeting, meeting_id)
-                wake_at = None if meeting is None else self._plan(db, meeting, now)
-            self._apply({meeting_id: wake_at})
+        """Plans one meeting now and writes its due reminder (also before its planned time)."""
+        self.planner.wake(meeting_id, self.clock())
+        self._arm()
 
-    def _plan(self, db: Session, meeting: Meeting, now: datetime) -> datetime | None:
-        """Writes the reminder due now, if any; returns when to wake next for this meeting (None: never)."""
-        meeting.scheduled_version = meeting.version
-        if meeting.cancelled_at is not None:
-            return None
-        planned = plan(meetings.rule_of(meeting), now, self.offsets)
-        if planned.due is not None:
-            sent = meetings.enqueue_reminders(db, self.content, meeting, planned.due, now)
-            log.info("meeting %d: %d reminder(s) %s for %s", meeting.id, sent, planned.due.kind, planned.due.key)
-        return planned.wake_at
-
-    def _apply(self, wakes: dict[int, datetime | None]) -> None:
-        """Job changes go in after the meeting's transaction has committed: the job store has its own connection
-        (on SQLite it would wait for our own write lock). A crash in between leaves a meeting without its job,
-        which `sync(repair=True)` at the next start finds."""
-        for meeting_id, wake_at in wakes.items():
-            if wake_at is None:
-                self._unschedule(meeting_id)
-                continue
+    def _arm(self) -> None:
+        """Sets the `reminders-due` job AHEAD of the earliest planned wake-up, measured on this scheduler's clock."""
+        with self._arming:
+            earliest = self.planner.next_wake()
+            if earliest is None:
+                with contextlib.suppress(JobLookupError):
+                    self.scheduler.remove_job(DUE_JOB, jobstore="default")
+                return
+            delay = max(timedelta(0), earliest - AHEAD - self.clock())
             self.scheduler.add_job(
-                "reminders.scheduler:wake_meeting",
+                self.fire,
                 "date",
-                run_date=wake_at,
-                args=[meeting_id],
-                id=job_id(meeting_id),
+                run_date=datetime.now(UTC) + delay,
+                id=DUE_JOB,
                 jobstore="default",
                 replace_existing=True,
             )
 
-    def _unschedule(self, meeting_id: int) -> None:
-        with contextlib.suppress(JobLookupError):
-            self.scheduler.remove_job(job_id(meeting_id), jobstore="default")
-
     def next_wake(self, meeting_id: int) -> datetime | None:
-        job = self.scheduler.get_job(job_id(meeting_id), jobstore="default")
-        return None if job is None else job.next_run_time
+        return self.planner.next_wake(meeting_id)
 
     # -- broadcasts -------------------------------------------------------------------------------------------
 
     def watch_broadcasts(self) -> int:
         return broadcast_watch.watch(self.db, self.content, self.clock())
-
-
-def job_id(meeting_id: int) -> str:
-    return f"meeting:{meeting_id}"

@@ -74,7 +74,8 @@ def report_text(content: Content, broadcast: Broadcast, counts: Counter[str] | N
         number=broadcast.id,
         sent=counts.get(OutboxStatus.SENT, 0),
         failed=counts.get(OutboxStatus.FAILED, 0),
-        blocked=counts.get(OutboxStatus.BLOCKED, 0) + broadcast.skipped_unreachable,
+        blocked=counts.get(OutboxStatus.BLOCKED, 0),
+        unreachable=broadcast.skipped_unreachable,
         opted_out=broadcast.skipped_opted_out,
         cancelled=counts.get(OutboxStatus.CANCELLED, 0),
     )

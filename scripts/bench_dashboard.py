@@ -34,9 +34,10 @@ import psycopg
 from aiohttp import web
 from sqlalchemy import insert, select
 
+from common.enums import Channel
 from content.loader import Content, load_content
 from dashboard.site import staff_dashboard
-from store import dashboard_access
+from store import dashboard_access, reach
 from store.complaints import TICKET_ALPHABET
 from store.db import Database
 from store.models import (
@@ -461,7 +462,7 @@ async def measure(
     db: Database, content: Content, built: dict[str, Any], requests: int
 ) -> dict[tuple[str, str], list[float]]:
     app = web.Application()
-    staff_dashboard(db, content, secure=False).add_routes(app)
+    staff_dashboard(db, content, secure=False, channels=reach.configured(list(Channel))).add_routes(app)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

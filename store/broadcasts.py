@@ -12,15 +12,25 @@ from common.enums import FINAL_OUTBOX_STATUSES, BroadcastStatus, OutboxKind, Out
 from common.messages import Reply
 from store import groups
 from store.models import Broadcast, OutboxMessage, Person
+from store.reach import Channels, audience
 
 FINAL = FINAL_OUTBOX_STATUSES
 
 
-def create(db: Session, sender: Person, group_ids: list[int], text: str, notice: Reply, now: datetime) -> Broadcast:
-    """The broadcast and its outbox rows, in the caller's transaction. Rows are added in bulk: a new broadcast's
-    dedup keys cannot exist yet, so the per-row check of outbox.enqueue would only cost a query per member."""
+def create(
+    db: Session,
+    sender: Person,
+    group_ids: list[int],
+    text: str,
+    notice: Reply,
+    now: datetime,
+    channels: Channels,
+) -> Broadcast:
+    """The broadcast and its outbox rows, in the caller's transaction; members nobody can reach on `channels` are
+    counted, not queued (store/reach.py). Rows are added in bulk: a new broadcast's dedup keys cannot exist yet,
+    so the per-row check of outbox.enqueue would only cost a query per member."""
     recipients = [pid for pid in groups.member_ids(db, group_ids) if pid != sender.id]
-    reach = groups.audience(db, recipients)
+    reach = audience(db, recipients, channels)
     broadcast = Broadcast(
         sender_id=sender.id,
         group_ids=list(group_ids),

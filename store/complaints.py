@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from common.enums import STAFF_ROLES, ComplaintEventKind, ComplaintStatus, Level, MemberRole, OutboxKind, Role
 from common.messages import Option, Reply
-from store import outbox
-from store.models import ChannelIdentity, Complaint, ComplaintEvent, Membership, Person, Region
+from store import outbox, reach
+from store.models import Complaint, ComplaintEvent, Membership, Person, Region
+from store.reach import Channels
 from store.workdays import add_working_days, as_utc
 
 # No 0/O or 1/I: a ticket is read aloud and copied by hand.
@@ -211,25 +212,23 @@ def escalate(
 
 def notify(
     db: Session,
+    channels: Channels,
     person: Person | None,
     text: str,
     dedup_key: str,
     options: tuple[Option, ...] = (),
 ) -> bool:
-    """One outbox message to the person on the first channel that still reaches them."""
+    """One outbox message to the person where the reach rule finds her (store/reach.py; BERHENTI does not stop
+    news of a case, and on REST it waits for her next message). False if she cannot be reached here."""
     if person is None:
         return False
-    identity = db.scalar(
-        select(ChannelIdentity)
-        .where(ChannelIdentity.person_id == person.id, ChannelIdentity.unreachable_at.is_(None))
-        .order_by(ChannelIdentity.id)
-    )
-    if identity is None:
+    address = reach.address(db, person.id, channels, can_wait=True)
+    if address is None:
         return False
     return outbox.enqueue(
         db,
-        channel=identity.channel,
-        recipient=identity.external_id,
+        channel=address.channel,
+        recipient=address.external_id,
         message=Reply(text, options),
         kind=OutboxKind.COMPLAINT,
         dedup_key=dedup_key,

@@ -1,25 +1,22 @@
-"""Groups, who leads them, and who can be reached in them.
+"""Groups and who leads them.
 
 Leading is the only door to messaging others: a ketua leads the groups where her membership says "ketua", a
 pendamping the groups whose `pendamping_id` is theirs. Every command that writes to other people (broadcasts,
-meetings and their reminders) asks `led_by` and nothing else.
+meetings and their reminders) asks `led_by` and nothing else; where each member is then written to is the reach
+rule's (store/reach.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from common.enums import STAFF_ROLES, Channel, Direction, MemberRole
-from store.models import ChannelIdentity, Group, Membership, Person, Region, Turn
+from common.enums import STAFF_ROLES, MemberRole
+from store.models import Group, Membership, Person, Region
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"
-# Channels the assistant cannot start a conversation on (it only answers there): no outbox sender drains them, so a
-# row for one would stay pending for ever and a broadcast would never finish.
-REPLY_ONLY_CHANNELS = {Channel.CONSOLE, Channel.REST}
 _CHUNK = 500
 
 
@@ -75,55 +72,27 @@ def timezone_of(db: Session, person: Person, group: Group | None = None) -> str:
     return DEFAULT_TIMEZONE
 
 
-@dataclass(frozen=True)
-class Address:
-    person_id: int
-    channel: Channel
-    external_id: str
+def members_by_group(db: Session, group_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Each group's member ids, for many groups at once (reminders for every group meeting at the same hour)."""
+    found: dict[int, list[int]] = {}
+    ids = sorted(set(group_ids))
+    for start in range(0, len(ids), _CHUNK):
+        query = select(Membership.group_id, Membership.person_id).where(
+            Membership.group_id.in_(ids[start : start + _CHUNK])
+        )
+        for group_id, person_id in db.execute(query.order_by(Membership.id)).tuples():
+            found.setdefault(group_id, []).append(person_id)
+    return found
 
 
-@dataclass
-class Audience:
-    reachable: list[Address] = field(default_factory=list)
-    opted_out: list[int] = field(default_factory=list)
-    unreachable: list[int] = field(default_factory=list)
-
-
-def audience(db: Session, person_ids: list[int], include_opted_out: bool = False) -> Audience:
-    """Where each person can be written to: the channel she last wrote from (else her newest identity), skipping
-    people who said BERHENTI and people no channel can reach (blocked the assistant, or never known on one)."""
-    result = Audience()
-    for start in range(0, len(person_ids), _CHUNK):
-        chunk = person_ids[start : start + _CHUNK]
-        opted = set(db.scalars(select(Person.id).where(Person.id.in_(chunk), Person.opted_out_at.is_not(None))))
-        last_used = {
-            (pid, channel): at
-            for pid, channel, at in db.execute(
-                select(Turn.person_id, Turn.channel, func.max(Turn.id))
-                .where(Turn.person_id.in_(chunk), Turn.direction == Direction.IN)
-                .group_by(Turn.person_id, Turn.channel)
-            )
-        }
-        identities: dict[int, list[ChannelIdentity]] = {}
-        for identity in db.scalars(
-            select(ChannelIdentity).where(
-                ChannelIdentity.person_id.in_(chunk),
-                ChannelIdentity.unreachable_at.is_(None),
-                ChannelIdentity.channel.not_in(REPLY_ONLY_CHANNELS),
-            )
-        ):
-            identities.setdefault(identity.person_id, []).append(identity)
-        for pid in chunk:
-            if pid in opted and not include_opted_out:
-                result.opted_out.append(pid)
-                continue
-            options = identities.get(pid)
-            if not options:
-                result.unreachable.append(pid)
-                continue
-            best = max(options, key=lambda i: (last_used.get((pid, i.channel), 0), i.id))
-            result.reachable.append(Address(pid, best.channel, best.external_id))
-    return result
+def zones_of(db: Session, person_ids: Iterable[int]) -> dict[int, str]:
+    """The time zone of each person who has a region (timezone_of for many people at once)."""
+    ids = sorted(set(person_ids))
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), _CHUNK):
+        query = select(Person.id, Region.timezone).join(Region, Region.id == Person.region_id)
+        found.update(db.execute(query.where(Person.id.in_(ids[start : start + _CHUNK]))).tuples().all())
+    return found
 
 
 def overview(db: Session) -> list[tuple[Group, int]]:

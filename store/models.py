@@ -97,6 +97,8 @@ class Person(Base):
     privacy_notice_at: Mapped[datetime | None]
     # Set by "BERHENTI": no reminders or notices until "MULAI".
     opted_out_at: Mapped[datetime | None]
+    # The platform channel (telegram | whatsapp) she last wrote from: where messages to her go first (store/reach.py).
+    last_channel: Mapped[Channel | None] = mapped_column(EnumText(Channel, 16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     region: Mapped[Region | None] = relationship()
@@ -116,8 +118,12 @@ class ChannelIdentity(Base):
     channel: Mapped[Channel] = mapped_column(EnumText(Channel, 16))
     external_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Set when the platform says this person blocked the assistant (HTTP 403): the outbox skips them.
+    # Set when the platform says this person blocked the assistant (HTTP 403): the outbox skips them. Cleared when
+    # she writes from it again.
     unreachable_at: Mapped[datetime | None]
+    # When she first wrote from this identity (writing first, joining with a code and agreeing all happen in a
+    # message of hers). WhatsApp notices and reminders only go to numbers with one; an imported number has none.
+    opted_in_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship(back_populates="identities")
 
@@ -334,6 +340,8 @@ class Meeting(Base):
     cancelled_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
     scheduled_version: Mapped[int | None] = mapped_column(Integer)
+    # The plan: when the scheduler next looks at this meeting (its next reminder); None: nothing more to remind.
+    remind_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from common.enums import Channel, OutboxStatus
-from store.directory import normalize_phone
+from store import reach
 from store.models import (
     ChannelIdentity,
     ConversationState,
@@ -17,7 +19,9 @@ from store.models import (
     Person,
     PracticeEntry,
     Turn,
+    utcnow,
 )
+from store.phones import normalize_phone
 
 # Channels whose user ids are phone numbers (WhatsApp sends 6281234567890): a first message from one is matched to
 # the person with that phone in the directory (anggota.csv), so her groups and pendamping are known at once.
@@ -26,13 +30,15 @@ PHONE_CHANNELS = {Channel.WHATSAPP}
 ERASED = "dihapus"
 
 
-def find_or_create(db: Session, channel: Channel, external_id: str) -> tuple[Person, bool]:
-    """The person behind a channel identity; a new identity makes a new person (KPM by default), unless its phone
-    number is already someone's in the directory."""
+def find_or_create(db: Session, channel: Channel, external_id: str, now: datetime | None = None) -> tuple[Person, bool]:
+    """The person behind a channel identity she is writing from; a new identity makes a new person (KPM by default),
+    unless its phone number is already someone's in the directory. Records that she wrote from it (store/reach.py)."""
+    now = now or utcnow()
     identity = db.scalar(
         select(ChannelIdentity).where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
     )
     if identity is not None:
+        reach.heard_from(identity.person, identity, now)
         return identity.person, False
     phone = normalize_phone(external_id) if channel in PHONE_CHANNELS else None
     known = (
@@ -40,15 +46,14 @@ def find_or_create(db: Session, channel: Channel, external_id: str) -> tuple[Per
         if phone is not None
         else None
     )
-    if known is not None:
-        known.identities.append(ChannelIdentity(channel=channel, external_id=external_id))
-        db.flush()
-        return known, False
-    person = Person(phone=phone)
-    person.identities.append(ChannelIdentity(channel=channel, external_id=external_id))
-    db.add(person)
+    person = known if known is not None else Person(phone=phone)
+    identity = ChannelIdentity(channel=channel, external_id=external_id)
+    person.identities.append(identity)
+    reach.heard_from(person, identity, now)
+    if known is None:
+        db.add(person)
     db.flush()
-    return person, True
+    return person, known is None
 
 
 def state_of(db: Session, person: Person) -> ConversationState:
@@ -82,7 +87,7 @@ def erase(db: Session, person: Person) -> bool:
     for model in (Turn, ConversationState, LessonProgress, PracticeEntry, MeetingReply, ChannelIdentity):
         db.execute(delete(model).where(model.person_id == person.id))
     if person.in_directory:
-        person.privacy_notice_at = None
+        person.privacy_notice_at = person.last_channel = None
         db.expire(person, ["identities"])
         return True
     db.delete(person)

@@ -21,6 +21,7 @@ from store.db import Database
 from store.directory import import_files
 from store.models import Broadcast, Group, LessonProgress, Meeting, MeetingReply, OutboxMessage
 from tests.complaint_world import MARIA, NURHAYATI, RINA, Clock, NoNlu, build, file, person
+from tests.dialog import BOTH_CHANNELS
 
 DATA = Path(__file__).parent / "data" / "dashboard"
 LESTARI = ("whatsapp", "6281234560012")  # anggota of Mawar, pendamping Agus
@@ -41,7 +42,9 @@ class World:
     def __init__(self, database: Database, content: Content) -> None:
         self.database, self.content = database, content
         self.clock = Clock(FILED)
-        self.router = Router(database, content, NoNlu(), clock=self.clock, public_url="http://127.0.0.1:8080")
+        self.router = Router(
+            database, content, NoNlu(), clock=self.clock, public_url="http://127.0.0.1:8080", channels=BOTH_CHANNELS
+        )
         self.tickets: dict[str, str] = {}
         self.clients: list[TestClient[web.Request, web.Application]] = []
 
@@ -113,7 +116,9 @@ def sign_in_path(router: Router, who: tuple[str, str]) -> str:
 
 def web_app(world: World) -> web.Application:
     app = web.Application()
-    staff_dashboard(world.database, world.content, secure=False, clock=world.clock).add_routes(app)
+    staff_dashboard(world.database, world.content, secure=False, channels=BOTH_CHANNELS, clock=world.clock).add_routes(
+        app
+    )
     return app
 
 

@@ -7,8 +7,12 @@ from dataclasses import dataclass
 
 from actions.replies import Reply
 from bot.dialogue import Inbound, Router
+from common.enums import Channel
+from store import reach
 
 Check = Callable[[str], bool]
+# A deployment with both Telegram and WhatsApp configured (and REST, always served): what most tests run as.
+BOTH_CHANNELS = reach.configured([Channel.TELEGRAM, Channel.WHATSAPP, Channel.REST])
 
 
 @dataclass(frozen=True)

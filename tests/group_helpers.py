@@ -9,12 +9,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.dialogue import Router
+from bot.dialogue import Inbound, Router
 from content.loader import Content
 from nlu.client import FALLBACK_INTENT, Parse
 from store.db import Database
 from store.directory import import_files
 from store.models import ChannelIdentity, OutboxMessage, Person
+from tests.dialog import BOTH_CHANNELS
 
 DATA = Path(__file__).parent / "data" / "directory"
 # Tuesday 1 December 2026, 08.00 WIB: "Selasa minggu kedua" is the 8th.
@@ -42,7 +43,7 @@ def directory(database: Database) -> None:
 
 
 def router(database: Database, content: Content, clock: Clock | None = None) -> Router:
-    return Router(database, content, NoNlu(), clock=clock or Clock())
+    return Router(database, content, NoNlu(), clock=clock or Clock(), channels=BOTH_CHANNELS)
 
 
 def person_id(database: Database, name: str) -> int:
@@ -67,3 +68,8 @@ def outbox_rows(database: Database, kind: str | None = None) -> list[OutboxMessa
 
 def recipients(database: Database, kind: str) -> Counter[int | None]:
     return Counter(row.person_id for row in outbox_rows(database, kind))
+
+
+def writes_once(database: Database, content: Content, sender: str, channel: str) -> None:
+    """Someone writes to the assistant (here "menu"): a WhatsApp number from the directory has then opted in."""
+    router(database, content).handle(Inbound(channel, sender, "menu"))

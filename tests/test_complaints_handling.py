@@ -31,7 +31,7 @@ from tests.complaint_world import (
     payload,
     say,
 )
-from tests.dialog import Check, both, contains, lacks
+from tests.dialog import BOTH_CHANNELS, Check, both, contains, lacks
 
 START = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # Monday 23 November 2026, 09:00 WIB
 
@@ -44,7 +44,7 @@ def clock() -> Clock:
 @pytest.fixture
 def router(database: Database, content: Content, clock: Clock) -> Router:
     build(database)
-    return Router(database, content, NoNlu(), clock=clock)
+    return Router(database, content, NoNlu(), clock=clock, channels=BOTH_CHANNELS)
 
 
 def check(router: Router, who: tuple[str, str], steps: list[tuple[str, Check]]) -> None:
@@ -229,7 +229,7 @@ def test_reminder_before_the_deadline_then_escalation_up_the_chain(
 
     def run(at: dt.datetime) -> int:
         with database.session() as db:
-            return run_escalations(db, content, at)
+            return run_escalations(db, content, at, BOTH_CHANNELS)
 
     # First response due Wednesday 25 November, 23:59 WIB (16:59 UTC); reminders start 24 hours before.
     assert run(dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)) == 0
@@ -261,10 +261,10 @@ def test_an_accepted_case_waits_for_the_resolution_deadline(
     ticket = file(router, NURHAYATI, "ewarong", "Beras di e-Warong kurang 2 kilo")
     say(router, RINA, payload("complaint_accept", ticket=ticket))
     with database.session() as db:
-        assert run_escalations(db, content, dt.datetime(2026, 11, 30, 3, tzinfo=dt.UTC)) == 0
+        assert run_escalations(db, content, dt.datetime(2026, 11, 30, 3, tzinfo=dt.UTC), BOTH_CHANNELS) == 0
     assert complaint(database, ticket).level == "pendamping"
     with database.session() as db:  # resolution due Monday 7 December 2026, 23:59 WIB
-        assert run_escalations(db, content, dt.datetime(2026, 12, 8, 3, tzinfo=dt.UTC)) == 1
+        assert run_escalations(db, content, dt.datetime(2026, 12, 8, 3, tzinfo=dt.UTC), BOTH_CHANNELS) == 1
     assert complaint(database, ticket).level == "koordinator"
 
 

@@ -15,7 +15,7 @@ from nlu.client import NluClient
 from store.db import Database
 from store.models import Complaint
 from tests.complaint_world import NURHAYATI, RINA, build, outbox_to, say
-from tests.dialog import both, contains, lacks, run_dialog
+from tests.dialog import BOTH_CHANNELS, both, contains, lacks, run_dialog
 
 CATEGORIES = [category.id for category in complaints_content(load_content()).categories]
 
@@ -23,7 +23,7 @@ CATEGORIES = [category.id for category in complaints_content(load_content()).cat
 @pytest.fixture
 def router(database: Database, content: Content, nlu: NluClient) -> Router:
     build(database)
-    return Router(database, content, nlu)
+    return Router(database, content, nlu, channels=BOTH_CHANNELS)
 
 
 def stored(database: Database) -> list[Complaint]:

@@ -24,7 +24,7 @@ from nlu.client import NluClient
 from store.db import Database
 from store.models import Complaint, OutboxMessage
 from tests.complaint_world import NURHAYATI, RINA, Clock, NoNlu, build, file, payload, say
-from tests.dialog import shown
+from tests.dialog import BOTH_CHANNELS, shown
 
 ROOT = Path(__file__).resolve().parents[1]
 START = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
@@ -40,6 +40,7 @@ from content.loader import load_content
 from store.db import Database
 from store.models import Complaint
 from tests.complaint_world import NoNlu
+from tests.dialog import BOTH_CHANNELS
 
 @event.listens_for(Session, "after_flush")
 def _saw_complaint(session, _context):
@@ -52,7 +53,8 @@ def _die(session):
         os.kill(os.getpid(), signal.SIGKILL)
 
 url, channel, sender, text, message_id = sys.argv[1:]
-replies = Router(Database(url), load_content(), NoNlu()).handle(Inbound(channel, sender, text, message_id=message_id))
+router = Router(Database(url), load_content(), NoNlu(), channels=BOTH_CHANNELS)
+replies = router.handle(Inbound(channel, sender, text, message_id=message_id))
 print("ANSWERED", [reply.text for reply in replies], flush=True)
 """
 
@@ -60,7 +62,7 @@ print("ANSWERED", [reply.text for reply in replies], flush=True)
 @pytest.fixture
 def router(database: Database, content: Content) -> Router:
     build(database)
-    return Router(database, content, NoNlu(), clock=Clock(START))
+    return Router(database, content, NoNlu(), clock=Clock(START), channels=BOTH_CHANNELS)
 
 
 def count(database: Database) -> int:
@@ -162,7 +164,7 @@ async def test_an_unseen_rest_user_files_a_complaint_and_it_is_in_the_export(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    services = Services(Settings(), database, content, nlu, Router(database, content, nlu))
+    services = Services(Settings(), database, content, nlu, Router(database, content, nlu, channels=BOTH_CHANNELS))
     async with TestClient(TestServer(web_app(services))) as client:
 
         async def post(text: str) -> str:

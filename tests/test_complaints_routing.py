@@ -33,6 +33,7 @@ from tests.complaint_world import (
     person,
     say,
 )
+from tests.dialog import BOTH_CHANNELS
 
 START = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # Monday 09:00 WIB
 UNSEEN = ("rest", "ibu-baru-di-rest")
@@ -48,7 +49,7 @@ def clock() -> Clock:
 @pytest.fixture
 def router(database: Database, content: Content, clock: Clock) -> Router:
     build(database)
-    return Router(database, content, NoNlu(), clock=clock)
+    return Router(database, content, NoNlu(), clock=clock, channels=BOTH_CHANNELS)
 
 
 # reporter, category, story, who handles it, who also sees it, who cannot see it now (the people it is about
@@ -162,7 +163,7 @@ def test_routing_matrix(
     # Nobody acts: reminders and escalations all the way up still never reach the people it is about.
     for days in (2, 4, 8, 16, 30):
         with database.session() as db:
-            run_escalations(db, content, START + dt.timedelta(days=days))
+            run_escalations(db, content, START + dt.timedelta(days=days), BOTH_CHANNELS)
     for named in about:
         assert not any(ticket in text for text in outbox_to(database, named)), named
         for attempt in everything_a_person_can_try(ticket):
@@ -176,7 +177,7 @@ def test_the_named_pendamping_and_ketua_are_never_told(router: Router, database:
     about_siti = file(router, NURHAYATI, "ketua", "Ketua kelompok minta uang tiap pertemuan")
     for days in range(1, 40):
         with database.session() as db:
-            run_escalations(db, content, START + dt.timedelta(days=days))
+            run_escalations(db, content, START + dt.timedelta(days=days), BOTH_CHANNELS)
     assert not any(about_rina in text for text in outbox_to(database, RINA))
     assert not any(about_siti in text for text in outbox_to(database, SITI))
     assert person(database, RINA).id in complaint(database, about_rina).hidden_ids

@@ -17,7 +17,7 @@ from content.loader import CONTENT_DIR, Content, ContentError, load_content
 from content.schema import ANSWER_LIMIT
 from nlu.client import NluClient
 from store.db import Database
-from tests.dialog import shown
+from tests.dialog import BOTH_CHANNELS, shown
 from tests.test_nlu import INTENTS, training_examples
 
 KNOWLEDGE_INTENTS = [
@@ -36,7 +36,7 @@ KNOWLEDGE_INTENTS = [
 
 @pytest.fixture
 def router(database: Database, content: Content, nlu: NluClient) -> Router:
-    return Router(database, content, nlu)
+    return Router(database, content, nlu, channels=BOTH_CHANNELS)
 
 
 def everything_content_says(content: Content) -> str:

@@ -29,6 +29,7 @@ from tests.dashboard_world import (
     sign_in_path,
     signed_in,
 )
+from tests.dialog import BOTH_CHANNELS
 
 Client = TestClient[web.Request, web.Application]
 PAGES = ["/dasbor", "/dasbor/jangkauan", "/dasbor/pengiriman", "/dasbor/belajar", "/dasbor/pertemuan"]
@@ -141,7 +142,8 @@ async def test_a_chat_apps_link_preview_does_not_use_the_link_up(world: World) -
 
 async def test_over_https_the_cookie_is_secure(world: World) -> None:
     app = web.Application()
-    staff_dashboard(world.database, world.content, secure=True, clock=world.clock).add_routes(app)
+    board = staff_dashboard(world.database, world.content, secure=True, channels=BOTH_CHANNELS, clock=world.clock)
+    board.add_routes(app)
     client = await client_for(world, app)
     response = await client.get(sign_in_path(world.router, RINA), allow_redirects=False)
     assert "Secure" in response.headers["Set-Cookie"]

@@ -23,6 +23,7 @@ from store.db import Database
 from store.reports.scope import Scope
 from tests.complaint_world import ADMIN, DEWI, RINA, YOHANES
 from tests.dashboard_world import World, client_for, sign_in_path, signed_in
+from tests.dialog import BOTH_CHANNELS
 
 Client = TestClient[web.Request, web.Application]
 TICKETS_SEEN = {
@@ -163,9 +164,9 @@ async def test_the_pertanyaan_page_appears_once_a_question_queue_is_plugged_in(w
     assert content.dashboard.pages["nav"]["questions"] not in await page(client, "/dasbor")
     assert (await client.get("/dasbor/pertanyaan")).status == 404
     app = web.Application()
-    staff_dashboard(world.database, content, secure=False, clock=world.clock, questions_source=Questions()).add_routes(
-        app
-    )
+    staff_dashboard(
+        world.database, content, secure=False, channels=BOTH_CHANNELS, clock=world.clock, questions_source=Questions()
+    ).add_routes(app)
     with_queue = await client_for(world, app)
     await with_queue.get(sign_in_path(world.router, RINA))
     shown = await page(with_queue, "/dasbor/pertanyaan")

@@ -14,12 +14,12 @@ from nlu.client import NluClient
 from store import outbox
 from store.db import Database
 from store.models import ChannelIdentity, OutboxMessage, Person, ProcessedMessage, Turn
-from tests.dialog import both, contains, lacks, run_dialog, shown
+from tests.dialog import BOTH_CHANNELS, both, contains, lacks, run_dialog, shown
 
 
 @pytest.fixture
 def router(database: Database, content: Content, nlu: NluClient) -> Router:
-    return Router(database, content, nlu)
+    return Router(database, content, nlu, channels=BOTH_CHANNELS)
 
 
 def test_first_reply_carries_the_privacy_notice_once(router: Router) -> None:
@@ -167,7 +167,7 @@ def test_berhenti_and_mulai_are_confirmed_in_one_line(router: Router, database: 
 
 def test_when_the_nlu_is_down_the_person_is_told_and_the_menu_still_works(database: Database, content: Content) -> None:
     down = NluClient("http://127.0.0.1:9", timeout=1.0)
-    router = Router(database, content, down, clock=lambda: datetime(2026, 1, 5, 9, tzinfo=UTC))
+    router = Router(database, content, down, clock=lambda: datetime(2026, 1, 5, 9, tzinfo=UTC), channels=BOTH_CHANNELS)
     answer = shown(router.handle(Inbound("rest", "ibu-jati", "kapan cair")))
     assert "sistem sedang sibuk" in answer and "1. Hak peserta" in answer
     assert "Saya bisa membantu" in shown(router.handle(Inbound("rest", "ibu-jati", "/help")))

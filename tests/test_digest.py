@@ -7,7 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.dialogue import Inbound
 from common.enums import OutboxKind, OutboxStatus
@@ -16,9 +16,10 @@ from content.loader import Content
 from reminders.digest import run_digests
 from reminders.wording import moment_text
 from store.db import Database
-from store.models import Group, Meeting, OutboxMessage
+from store.models import ChannelIdentity, Group, Meeting, OutboxMessage
 from tests.complaint_world import AGUS, DEWI, NURHAYATI, RINA, YOHANES, person
 from tests.dashboard_world import World
+from tests.dialog import BOTH_CHANNELS
 
 # Monday 30 November 2026: 07:00 WIB is 00:00 UTC; 07:00 WIT (Yohanes, Papua) was Sunday 22:00 UTC.
 MONDAY_WIB = dt.datetime(2026, 11, 30, 0, 0, tzinfo=dt.UTC)
@@ -29,6 +30,9 @@ WEDNESDAY_MEETING = dt.date(2026, 12, 2)
 @pytest.fixture
 def world(database: Database, content: Content) -> World:
     built = World(database, content).build()
+    # Agus and Yohanes were imported with a WhatsApp number only: a digest reaches them once they have written.
+    for who in (AGUS, YOHANES):
+        built.router.handle(Inbound(*who, "menu"))
     with database.session() as db:
         melati = db.scalar(select(Group).where(Group.name == "Melati 1"))
         assert melati is not None
@@ -56,7 +60,7 @@ def digests(database: Database) -> dict[int, list[OutboxMessage]]:
 
 def run(world: World, now: dt.datetime) -> int:
     with world.database.session() as db:
-        return run_digests(db, world.content, now)
+        return run_digests(db, world.content, now, BOTH_CHANNELS)
 
 
 def test_each_person_gets_it_at_seven_on_monday_in_her_own_time_zone_once(world: World) -> None:
@@ -77,8 +81,8 @@ def test_the_digest_counts_her_own_cases_and_meetings(world: World, content: Con
     run(world, MONDAY_WIB)
     w = words(content)
     rina = digests(world.database)[person(world.database, RINA).id][0]
-    # Where it goes is store/groups.audience's rule (issue 10 changes it): one of the channels she is known on.
-    assert (rina.channel, rina.recipient) in {RINA, ("whatsapp", "6281234567001")}
+    # Where it goes is the reach rule (store/reach.py): she never wrote, so Telegram before WhatsApp.
+    assert (rina.channel, rina.recipient) == RINA
     text = rina.body["text"]
     # Filed on the 23rd, answered by nobody: her one case is overdue and its deadline last week was missed.
     assert w.digest_rate.format(percent=0, met=0, due=1) in text
@@ -102,3 +106,12 @@ def test_berhenti_stops_the_digest_and_cancels_one_waiting(world: World) -> None
     assert person(world.database, RINA).id not in sent
     [waiting] = sent[person(world.database, YOHANES).id]
     assert waiting.status == OutboxStatus.CANCELLED
+
+
+def test_a_pendamping_whose_imported_number_never_wrote_is_not_sent_one(world: World) -> None:
+    """WhatsApp business-initiated messages need her opt-in (store/reach.py): the number from pendamping.csv is not."""
+    with world.database.session() as db:
+        agus = person(world.database, AGUS).id
+        db.execute(update(ChannelIdentity).where(ChannelIdentity.person_id == agus).values(opted_in_at=None))
+    run(world, MONDAY_WIB)
+    assert agus not in digests(world.database)

@@ -164,6 +164,7 @@ def test_changing_and_cancelling_a_meeting(database: Database, content: Content)
     with database.session() as db:
         meeting = db.scalars(select(Meeting)).one()
         assert (meeting.recurrence, meeting.weekday, meeting.local_time, meeting.version) == ("biweekly", 4, "15:00", 2)
+    run_dialog(bot, "6281234560002", [("menu", contains("1."))], channel="whatsapp")  # Nurhayati opts in
     run_dialog(
         bot,
         "7001",
@@ -173,7 +174,8 @@ def test_changing_and_cancelling_a_meeting(database: Database, content: Content)
     with database.session() as db:
         assert db.scalars(select(Meeting)).one().cancelled_at is not None
     notices = outbox_rows(database, "reminder")
-    assert notices and all("dibatalkan" in row.body["text"] for row in notices)
+    assert [row.person_id for row in notices] == [person_id(database, "Nurhayati")]
+    assert all("dibatalkan" in row.body["text"] for row in notices)
 
 
 def test_answering_a_reminder_is_counted_for_the_ketua(database: Database, content: Content) -> None:

@@ -9,14 +9,14 @@ from content.loader import Content
 from nlu.client import NluClient
 from store.db import Database
 from store.models import ChannelIdentity, Person
-from tests.dialog import Check, both, contains, lacks, run_dialog
+from tests.dialog import BOTH_CHANNELS, Check, both, contains, lacks, run_dialog
 
 SOURCE = contains("Sumber:", "Dicek:")
 
 
 @pytest.fixture
 def router(database: Database, content: Content, nlu: NluClient) -> Router:
-    return Router(database, content, nlu)
+    return Router(database, content, nlu, channels=BOTH_CHANNELS)
 
 
 @pytest.mark.parametrize(

@@ -16,12 +16,12 @@ from content.loader import CONTENT_DIR, Content
 from content.schema import LessonTexts, Session
 from nlu.client import NluClient
 from store.db import Database
-from tests.dialog import contains, run_dialog, shown
+from tests.dialog import BOTH_CHANNELS, contains, run_dialog, shown
 
 
 @pytest.fixture
 def router(database: Database, content: Content, nlu: NluClient) -> Router:
-    return Router(database, content, nlu)
+    return Router(database, content, nlu, channels=BOTH_CHANNELS)
 
 
 def say(router: Router, sender: str, text: str) -> str:
@@ -41,7 +41,7 @@ def restarted_app(database: Database, content: Content, nlu: NluClient) -> Itera
     """What a restart leaves: the database, and nothing else from the old process."""
     fresh = Database(database.url)
     try:
-        yield Router(fresh, content, nlu)
+        yield Router(fresh, content, nlu, channels=BOTH_CHANNELS)
     finally:
         fresh.dispose()
 
@@ -252,7 +252,7 @@ def test_the_loan_check_says_what_it_needs(router: Router, content: Content, sai
 def test_the_log_sums_up_the_month_in_her_time_zone(database: Database, content: Content, nlu: NluClient) -> None:
     t = content.strings.practice
     now = [dt.datetime(2026, 4, 12, 3, 0, tzinfo=dt.UTC)]
-    router = Router(database, content, nlu, clock=lambda: now[0])
+    router = Router(database, content, nlu, clock=lambda: now[0], channels=BOTH_CHANNELS)
     sender = "ibu-sebulan"
 
     def on(moment: dt.datetime, said: str) -> str:

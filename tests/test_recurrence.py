@@ -7,7 +7,7 @@ from itertools import islice
 
 import pytest
 
-from reminders.recurrence import LAST_WEEK, Rule, nth_weekday, occurrences, plan
+from reminders.recurrence import LAST_WEEK, Rule, canonical, nth_weekday, occurrences, plan
 from reminders.when import parse_when
 
 OFFSETS = (timedelta(days=1), timedelta(hours=2))
@@ -112,3 +112,25 @@ def test_meeting_times_as_people_type_them(said: str, shape: tuple[object, ...])
 @pytest.mark.parametrize("said", ["selasa", "jam 9", "kapan saja", "minggu kedua"])
 def test_a_time_without_a_day_or_a_day_without_a_time_is_asked_again(said: str) -> None:
     assert parse_when(said, date(2026, 11, 25)) is None
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        Rule("weekly", date(2025, 3, 4), time(9), "Asia/Jakarta"),
+        Rule("biweekly", date(2025, 3, 11), time(7, 30), "Asia/Jayapura"),
+        Rule("monthly", date(2024, 1, 1), time(9), "Asia/Makassar", weekday=1, week_of_month=5),
+        Rule("monthly", date(2024, 1, 1), time(23, 30), "Asia/Jakarta", weekday=6, week_of_month=LAST_WEEK),
+        Rule("once", date(2026, 12, 3), time(9), "Asia/Jakarta"),
+    ],
+)
+def test_a_canonical_rule_plans_the_same(rule: Rule) -> None:
+    """Meetings sharing a rule share one plan (reminders/scheduler.py): the canonical rule must give the same plan
+    at every moment from `before` + 2 days on, across month ends and the day boundary in every zone."""
+    offsets = (timedelta(days=1), timedelta(hours=2))
+    start = datetime(2026, 11, 20, tzinfo=UTC)
+    same = canonical(rule, (start - timedelta(days=2)).date())
+    assert same.first_date >= rule.first_date
+    for hours in range(0, 24 * 70, 5):
+        now = start + timedelta(hours=hours)
+        assert plan(same, now, offsets) == plan(rule, now, offsets), now

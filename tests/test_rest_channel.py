@@ -18,11 +18,12 @@ from nlu.client import NluClient
 from store import outbox
 from store.db import Database
 from store.models import OutboxMessage
+from tests.dialog import BOTH_CHANNELS
 
 
 @pytest.fixture
 async def client(database: Database, content: Content, nlu: NluClient) -> AsyncIterator[TestClient[object, object]]:
-    services = Services(Settings(), database, content, nlu, Router(database, content, nlu))
+    services = Services(Settings(), database, content, nlu, Router(database, content, nlu, channels=BOTH_CHANNELS))
     async with TestClient(TestServer(web_app(services))) as test_client:
         yield test_client
 

@@ -23,6 +23,7 @@ from nlu.client import NluClient
 from store import channels, outbox
 from store.db import Database
 from store.models import ChannelIdentity, OutboxMessage, Person, Turn
+from tests.dialog import BOTH_CHANNELS
 from tests.fake_telegram import TOKEN, FakeBotApi
 
 
@@ -36,7 +37,7 @@ async def fake() -> AsyncIterator[FakeBotApi]:
 
 @pytest.fixture
 def router(database: Database, content: Content, nlu: NluClient) -> Router:
-    return Router(database, content, nlu)
+    return Router(database, content, nlu, channels=BOTH_CHANNELS)
 
 
 @pytest.fixture

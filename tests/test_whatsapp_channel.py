@@ -28,6 +28,7 @@ from store import outbox
 from store.db import Database
 from store.models import ChannelIdentity, InboxMessage, OutboxMessage, Person, Turn
 from tests import fake_graph
+from tests.dialog import BOTH_CHANNELS
 from tests.fake_graph import FakeGraphApi
 
 IBU = "6281234567890"
@@ -69,7 +70,7 @@ class App:
 
 @pytest.fixture
 async def app(graph: FakeGraphApi, database: Database, content: Content, nlu: NluClient) -> AsyncIterator[App]:
-    router = Router(database, content, nlu)
+    router = Router(database, content, nlu, channels=BOTH_CHANNELS)
     services = Services(Settings(whatsapp=settings_for(graph)), database, content, nlu, router)
     channel = WhatsAppChannel(settings_for(graph), router, database, content)
     [sender] = outbox_senders(services, [channel])
@@ -176,7 +177,7 @@ async def test_a_retried_webhook_is_answered_once(app: App, graph: FakeGraphApi,
 async def test_a_message_accepted_before_a_crash_is_answered_after_the_restart(
     graph: FakeGraphApi, database: Database, content: Content, nlu: NluClient
 ) -> None:
-    router = Router(database, content, nlu)
+    router = Router(database, content, nlu, channels=BOTH_CHANNELS)
     services = Services(Settings(), database, content, nlu, router)
     crashed = WhatsAppChannel(settings_for(graph), router, database, content)  # never started: dies after the 200
     async with TestClient(TestServer(web_app(services, [crashed]))) as client:

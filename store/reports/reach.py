@@ -1,8 +1,8 @@
 """Jangkauan: the families in view against those the assistant has talked with, is reaching, or cannot reach; per
 group, kelurahan and channel.
 
-How a person is reached (which channel) is asked in one place, `how_reached`, which follows the rule the outbox
-follows (store/groups.audience); the digest asks it too."""
+How a person is reached (which channel) is asked in one place, `how_reached`, which is the reach rule everything
+the assistant starts follows (store/reach.py); the digest asks it too."""
 
 from __future__ import annotations
 
@@ -14,18 +14,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.enums import Direction
-from store import groups
-from store.groups import Address
 from store.models import Group, Membership, Person, Region, Turn
+from store.reach import Address, Channels, audience
 from store.reports.scope import Scope
 
 ACTIVE_DAYS = 30
 
 
-def how_reached(db: Session, person_ids: list[int]) -> dict[int, Address | None]:
-    """How the assistant writes to each person: the channel and her id on it; None when no channel reaches her.
-    BERHENTI is not applied here (the callers count or skip those people themselves)."""
-    reach = groups.audience(db, person_ids, include_opted_out=True)
+def how_reached(db: Session, person_ids: list[int], channels: Channels) -> dict[int, Address | None]:
+    """How the assistant writes to each person on this deployment's channels: the channel and her id on it; None
+    when none reaches her. BERHENTI is not applied here (the callers count or skip those people themselves)."""
+    reach = audience(db, person_ids, channels, include_opted_out=True)
     found = {address.person_id: address for address in reach.reachable}
     return {pid: found.get(pid) for pid in person_ids}
 
@@ -64,7 +63,7 @@ class _Family:
     channel: str | None
 
 
-def _families(db: Session, scope: Scope, now: dt.datetime) -> list[_Family]:
+def _families(db: Session, scope: Scope, now: dt.datetime, channels: Channels) -> list[_Family]:
     rows = db.execute(
         select(Person.id, Person.region_id, Person.in_directory, Person.privacy_notice_at, Person.opted_out_at)
         .where(scope.families())
@@ -75,7 +74,7 @@ def _families(db: Session, scope: Scope, now: dt.datetime) -> list[_Family]:
     active = set(
         db.scalars(select(Turn.person_id).where(Turn.direction == Direction.IN, Turn.created_at >= since).distinct())
     )
-    reached = how_reached(db, ids)
+    reached = how_reached(db, ids, channels)
     return [
         _Family(
             row.id,
@@ -101,8 +100,8 @@ def _add(tally: Tally, family: _Family) -> None:
         tally.channels[family.channel] += 1
 
 
-def reach_report(db: Session, scope: Scope, now: dt.datetime) -> ReachReport:
-    families = _families(db, scope, now)
+def reach_report(db: Session, scope: Scope, now: dt.datetime, channels: Channels) -> ReachReport:
+    families = _families(db, scope, now, channels)
     by_id = {f.id: f for f in families}
     total, by_group, by_kelurahan = Tally(), dict[int, Tally](), dict[int, Tally]()
     for family in families:
