@@ -48,7 +48,7 @@ test: install train browser ## lint, type-check and run every test (SQLite, Post
 eval: install ## cross-validate the NLU: per-intent precision/recall/F1, worst confusions
 	$(VENV)/bin/sahabat nlu eval
 
-bench: bench-nlu bench-send bench-groups bench-dashboard ## every benchmark below, in one run
+bench: bench-nlu bench-send bench-groups bench-channels bench-dashboard ## every benchmark below, in one run
 
 bench-nlu: install train ## NLU benchmark: training/load time, parse latency, accuracy vs baselines
 	$(VENV)/bin/python scripts/bench_nlu.py
@@ -63,11 +63,14 @@ bench-send: $(VENV)/.installed ## outbox: 5,000 messages into a server enforcing
 bench-dashboard: $(VENV)/.installed ## dashboard page times (p50/p95) on 10,000 families and 5,000 complaints, SQLite and PostgreSQL
 	$(VENV)/bin/python scripts/bench_dashboard.py
 
+bench-channels: install train ## 200 chats, one question each, at once: answered/s and p95 on REST, Telegram, WhatsApp
+	$(VENV)/bin/python scripts/bench_channels.py
+
 content-check: install ## validate content/ and list entries due for re-checking
 	$(VENV)/bin/sahabat content check
 
 clean: ## remove trained models and local data (keeps the environments)
 	rm -rf models var results .rasa
 
-.PHONY: help install train run chat test browser eval bench bench-nlu bench-send bench-groups bench-dashboard \
-	content-check clean
+.PHONY: help install train run chat test browser eval bench bench-nlu bench-send bench-groups bench-channels \
+	bench-dashboard content-check clean

@@ -1,4 +1,9 @@
-"""The dialogue router: one inbound message in, replies out, whatever the channel (ARCHITECTURE.md)."""
+"""The dialogue router: one inbound message in, replies out, whatever the channel (docs/architecture.md).
+
+Two messages of one person are never handled at once, in any process (store/locks.py), and no database transaction
+stays open while the NLU parses: a turn that needs the NLU is rolled back, the text parsed, and the turn run again
+with the parse (under the person's lock nothing of hers changed meanwhile).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from actions.registry import ACTIONS, COMMANDS, FORMS, TEXT_COMMANDS
@@ -19,6 +25,7 @@ from nlu.client import FALLBACK_INTENT, NluUnavailable, Parse
 from store import people
 from store.dashboard_access import mask_login_links
 from store.db import Database
+from store.locks import PersonLocks
 from store.models import ProcessedMessage, Turn
 from store.privacy import mask_personal_numbers
 from store.reach import Channels
@@ -51,6 +58,18 @@ class Understood:
     confidence: float | None = None
 
 
+class _NeedsParse(Exception):
+    """The turn reached the NLU: roll its transaction back and parse outside it."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+# Text → what the NLU understood (None: the NLU was unavailable), carried into the turn's second run.
+Parsed = dict[str, Understood | None]
+
+
 class Router:
     def __init__(
         self,
@@ -69,8 +88,13 @@ class Router:
         self.channels = channels
         self.clock = clock or (lambda: datetime.now(UTC))
         self.public_url = public_url
+        self.locks = PersonLocks(db.engine)
 
     def handle(self, inbound: Inbound) -> list[Reply]:
+        with self.locks.held(inbound.channel, inbound.sender):
+            return self._handle_safely(inbound)
+
+    def _handle_safely(self, inbound: Inbound) -> list[Reply]:
         try:
             return self._handle(inbound)
         except IntegrityError:  # the same message handled at the same moment by another worker
@@ -97,9 +121,11 @@ class Router:
         if inbound.message_id is None:
             return
         with self.db.session() as db:
-            seen = db.get(ProcessedMessage, (inbound.channel, inbound.message_id))
-            if seen is not None:
-                seen.replies = []
+            db.execute(
+                update(ProcessedMessage)
+                .where(ProcessedMessage.channel == inbound.channel, ProcessedMessage.message_id == inbound.message_id)
+                .values(replies=[])
+            )
 
     def _handle(self, inbound: Inbound) -> list[Reply]:
         earlier = self._earlier_answer(inbound)
@@ -109,6 +135,18 @@ class Router:
                 "answering a retried %s message %s again, without acting on it", inbound.channel, inbound.message_id
             )
             return earlier
+        try:
+            return self._turn(inbound, {})
+        except _NeedsParse as needed:
+            parsed: Parsed = {}
+            try:
+                parsed[needed.text] = self._understand(needed.text)
+            except NluUnavailable as error:
+                log.warning("NLU unavailable: %s", error)
+                parsed[needed.text] = None
+            return self._turn(inbound, parsed)
+
+    def _turn(self, inbound: Inbound, parsed: Parsed) -> list[Reply]:
         with self.db.session() as db:
             seen = None
             if inbound.message_id is not None:
@@ -122,7 +160,7 @@ class Router:
             request = Request(
                 db, person, state, self.content, text, "", self.channels, now=now, public_url=self.public_url
             )
-            replies, understood = self._reply(request)
+            replies, understood = self._reply(request, parsed)
             request.text = text
             if not request.erased and person.privacy_notice_at is None:
                 person.privacy_notice_at = request.now
@@ -137,7 +175,7 @@ class Router:
             self._record(request, inbound.channel, understood, replies)
             return replies
 
-    def _reply(self, request: Request) -> tuple[list[Reply], Understood | None]:
+    def _reply(self, request: Request, parsed: Parsed) -> tuple[list[Reply], Understood | None]:
         text, state = request.text, request.state
         if text.isdigit() and state.menu:
             number = int(text)
@@ -163,10 +201,10 @@ class Router:
                 return self._menu_reply(self.content.strings.fallback), None
             if len(text) > MAX_TEXT:
                 return self._menu_reply(self.content.strings.too_long), None
-            try:
-                understood = self._understand(text)
-            except NluUnavailable as error:
-                log.warning("NLU unavailable: %s", error)
+            if text not in parsed:
+                raise _NeedsParse(text)
+            understood = parsed[text]
+            if understood is None:
                 return self._menu_reply(self.content.strings.nlu_unavailable), None
         request.intent, request.entities = understood.intent, understood.entities
         action = ACTIONS.get(understood.intent, ACTIONS[FALLBACK_INTENT])

@@ -24,6 +24,8 @@ class TelegramSettings:
     api_base_url: str | None = None
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    # The bot's sending rate, msg/s: Telegram's ~30/s for one bot, replies and everything else together.
+    rate: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,8 @@ def _telegram(env: dict[str, str]) -> TelegramSettings | None:
     if webhook_url and not secret:
         # Without the secret anyone who finds the URL could post updates in a person's name.
         raise SettingsError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET")
-    return TelegramSettings(token, env.get("TELEGRAM_API_BASE_URL") or None, webhook_url, secret)
+    rate = float(env.get("TELEGRAM_RATE") or TelegramSettings.rate)
+    return TelegramSettings(token, env.get("TELEGRAM_API_BASE_URL") or None, webhook_url, secret, rate)
 
 
 WHATSAPP_REQUIRED = ("WHATSAPP_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN")

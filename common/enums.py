@@ -6,7 +6,7 @@ columns, YAML and JSON keep their plain strings while the code names each value 
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class Role(StrEnum):
@@ -163,3 +163,20 @@ class PracticeKind(StrEnum):
     TABUNGAN = "tabungan"
     PINJAMAN = "pinjaman"
     USAHA = "usaha"
+
+
+class Lane(IntEnum):
+    """An outbox row's lane (`outbox.lane`) and a send budget's: URGENT (someone is waiting) before BULK."""
+
+    URGENT = 0
+    BULK = 1
+
+
+# Kinds someone is waiting for: a reply, a complaint update, a broadcast's progress, an escalation, an answer.
+URGENT_KINDS = frozenset(
+    {OutboxKind.REPLY, OutboxKind.PROGRESS, OutboxKind.COMPLAINT, OutboxKind.ESCALATION, OutboxKind.ANSWER}
+)
+
+
+def lane_of(kind: str) -> Lane:
+    return Lane.URGENT if kind in URGENT_KINDS else Lane.BULK

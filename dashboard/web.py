@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp_session
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 from sqlalchemy.orm import Session
 
 from content.loader import Content
@@ -93,7 +94,7 @@ class Dashboard:
         self._routes.append((f"/dasbor{path}", builder))
 
     def add_routes(self, app: web.Application) -> None:
-        aiohttp_session.setup(app, self.storage)
+        app.middlewares.append(_under_dashboard(aiohttp_session.session_middleware(self.storage)))
         app.router.add_get(dashboard_access.LOGIN_PATH + "{token}", self.sign_in)
         app.router.add_post("/dasbor/keluar", self.sign_out)
         for path, builder in self._routes:
@@ -150,3 +151,16 @@ class Dashboard:
         session = await aiohttp_session.get_session(request)
         session.invalidate()
         return self._message("signed_out", 200)
+
+
+def _under_dashboard(middleware: Middleware) -> Middleware:
+    """The session middleware only for /dasbor: it cannot save into a response its handler already started
+    writing, as the REST channel does (it marks waiting messages sent only once they are written)."""
+
+    @web.middleware
+    async def only_dashboard(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path == "/dasbor" or request.path.startswith("/dasbor/"):
+            return await middleware(request, handler)
+        return await handler(request)
+
+    return only_dashboard

@@ -10,7 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from common.enums import MeetingAnswer, OutboxKind, OutboxStatus
+from common.enums import MeetingAnswer, OutboxKind, OutboxStatus, lane_of
 from common.messages import Option, Reply
 from content.loader import Content
 from reminders import wording
@@ -114,10 +114,12 @@ def enqueue_reminders(
             "recipient": address.external_id,
             "person_id": address.person_id,
             "kind": OutboxKind.REMINDER.value,
+            "lane": int(lane_of(OutboxKind.REMINDER)),
             "body": body,
             "dedup_key": key,
             "status": OutboxStatus.PENDING.value,
             "attempts": 0,
+            "parts_sent": 0,
             "not_before": at,
             "created_at": written,
         }
@@ -129,7 +131,19 @@ def enqueue_reminders(
 
 
 _OUTBOX = cast(Table, OutboxMessage.__table__)
-_COLUMNS = ("channel", "recipient", "person_id", "kind", "body", "dedup_key", "status", "attempts", "not_before")
+_COLUMNS = (
+    "channel",
+    "recipient",
+    "person_id",
+    "kind",
+    "lane",
+    "body",
+    "dedup_key",
+    "status",
+    "attempts",
+    "parts_sent",
+    "not_before",
+)
 # Typed bindparams: bulk.executemany converts values with the columns' types.
 _INSERT = insert(_OUTBOX).values(
     {name: bindparam(name, type_=_OUTBOX.c[name].type) for name in (*_COLUMNS, "created_at")}

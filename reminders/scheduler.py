@@ -9,8 +9,10 @@ Jobs only write outbox rows; the outbox sender does the sending (docs/architectu
 - Meetings change in whichever process the ketua wrote to; each change bumps `Meeting.version`. A periodic sync
   re-plans every meeting whose version the scheduler has not planned yet, so changes and cancellations reach the
   one scheduler within `sync_every`, whichever process made them.
-- Periodic jobs (the meeting sync, the broadcast watcher, the complaint escalation) are registered in code at every
-  start with `add_periodic`, in a memory job store: they belong to the code, not to the data.
+- Periodic jobs (the meeting sync, the broadcast watcher, the complaint escalation, the digest) are registered by
+  bot/app.py with `add_periodic`, in a memory job store: they belong to the code, not to the data.
+- Only the holder of the scheduler lease runs jobs (reminders/leader.py); losing it pauses the scheduler, and every
+  job checks the lease before it runs.
 - A reminder missed while no process ran is written at start: the plan, not APScheduler, decides whether it is
   still useful.
 """
@@ -27,10 +29,11 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 
 from content.loader import Content
 from reminders import broadcast_watch, meetings
-from reminders.leader import Leadership
+from reminders.leader import LEASE, Leadership
 from reminders.planner import AHEAD, Planner
 from store.db import Database
 from store.reach import Channels
@@ -48,9 +51,7 @@ class ReminderScheduler:
         db: Database,
         content: Content,
         offsets: tuple[timedelta, ...] = meetings.DEFAULT_OFFSETS,
-        sync_every: timedelta = timedelta(seconds=10),
-        watch_every: timedelta = timedelta(seconds=5),
-        retry_leadership_every: timedelta = timedelta(seconds=15),
+        lease: timedelta = LEASE,
         clock: Callable[[], datetime] | None = None,
         *,
         channels: Channels,
@@ -60,8 +61,7 @@ class ReminderScheduler:
         # One arming at a time, each from what is committed: the job is never left at a stale, later time.
         self._arming = threading.Lock()
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.leadership = Leadership(db.engine)
-        self.retry_every = retry_leadership_every
+        self.leadership = Leadership(db, lease)
         self.scheduler = BackgroundScheduler(
             jobstores={"default": MemoryJobStore(), "periodic": MemoryJobStore()},
             executors={"default": ThreadPoolExecutor(4)},
@@ -69,15 +69,11 @@ class ReminderScheduler:
             timezone=UTC,
         )
         self._periodic: dict[str, tuple[Callable[[], object], timedelta]] = {}
-        self._stopping = threading.Event()
-        self._retry: threading.Thread | None = None
-        self.add_periodic("meetings-sync", self.sync, sync_every)
-        self.add_periodic("broadcasts-watch", self.watch_broadcasts, watch_every)
 
-    # -- lifecycle --------------------------------------------------------------------------------------------
+    # -- lifecycle: bot/app.py calls start, then keep_lead every `lead_every` seconds, then stop -----------------
 
     def add_periodic(self, name: str, job: Callable[[], object], every: timedelta) -> None:
-        """Runs `job()` every `every` in the leading process only (e.g. the complaint escalation)."""
+        """Runs `job()` every `every` in the leading process only (bot/app.py registers them all)."""
         self._periodic[name] = (job, every)
         if self.scheduler.running:
             self._add_periodic_job(name)
@@ -85,44 +81,58 @@ class ReminderScheduler:
     def _add_periodic_job(self, name: str) -> None:
         job, every = self._periodic[name]
         self.scheduler.add_job(
-            job, "interval", seconds=every.total_seconds(), id=name, jobstore="periodic", replace_existing=True
+            self._fenced(job),
+            "interval",
+            seconds=every.total_seconds(),
+            id=name,
+            jobstore="periodic",
+            replace_existing=True,
         )
 
-    def start(self) -> bool:
-        """Starts scheduling if this process leads; otherwise keeps trying in the background. True if leading."""
-        if self._try_lead():
-            return True
-        log.info("another process runs the scheduler; trying again every %s", self.retry_every)
-        self._retry = threading.Thread(target=self._retry_loop, name="scheduler-leadership", daemon=True)
-        self._retry.start()
-        return False
+    def _fenced(self, job: Callable[[], object]) -> Callable[[], object]:
+        """A job runs only while the lease is surely ours: after a pause (or a dropped connection) longer than the
+        lease, jobs due at the moment the process wakes must not run before keep_lead notices the loss."""
 
-    def _try_lead(self) -> bool:
+        def run() -> object:
+            return job() if self.leading else None
+
+        return run
+
+    @property
+    def lead_every(self) -> float:
+        return self.leadership.renew_every
+
+    def start(self) -> bool:
+        """Starts scheduling if this process can take the lease. True if leading; else keep_lead tries again."""
+        return self.keep_lead()
+
+    def keep_lead(self) -> bool:
+        """Renews the lease (or tries to take it) and starts, pauses or resumes scheduling to match."""
         global _RUNNING
-        if not self.leadership.try_acquire():
-            return False
-        _RUNNING = self
-        # Started first, so jobs missed while no process ran fire now; then meetings changed meanwhile are planned.
-        self.scheduler.start()
+        leading = self.leadership.try_acquire()
+        if leading and not self.scheduler.running:
+            _RUNNING = self
+            # Started first, so jobs missed while no process ran fire now; then meetings changed meanwhile are planned.
+            self.scheduler.start()
+            self._caught_up()
+            log.info("scheduler started (this process leads as %s)", self.leadership.holder)
+        elif leading and self.scheduler.state == STATE_PAUSED:
+            _RUNNING = self
+            self.scheduler.resume()
+            self._caught_up()
+            log.info("scheduler resumed (this process leads again)")
+        elif not leading and self.scheduler.state == STATE_RUNNING:
+            self.scheduler.pause()
+            log.warning("scheduler paused: the lease is lost (another process leads, or the database is away)")
+        return leading
+
+    def _caught_up(self) -> None:
         self.sync(repair=True)
         for name in self._periodic:
             self._add_periodic_job(name)
-        log.info("scheduler started (this process leads)")
-        return True
-
-    def _retry_loop(self) -> None:
-        while not self._stopping.wait(self.retry_every.total_seconds()):
-            try:
-                if self._try_lead():
-                    return
-            except Exception:
-                log.exception("could not take the scheduler lead")
 
     def stop(self) -> None:
         global _RUNNING
-        self._stopping.set()
-        if self._retry is not None:
-            self._retry.join(timeout=5)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         if _RUNNING is self:
@@ -166,7 +176,7 @@ class ReminderScheduler:
                 return
             delay = max(timedelta(0), earliest - AHEAD - self.clock())
             self.scheduler.add_job(
-                self.fire,
+                self._fenced(self.fire),
                 "date",
                 run_date=datetime.now(UTC) + delay,
                 id=DUE_JOB,

@@ -33,8 +33,9 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import insert, select
 
+from bot.budget import SendBudget, send_budget
 from bot.outbox import Limits, OutboxSender, SendFailure
-from common.enums import Channel, OutboxKind, OutboxStatus
+from common.enums import Channel, Lane, OutboxKind, OutboxStatus
 from common.messages import Reply
 from store import broadcasts
 from store.db import Database
@@ -100,11 +101,14 @@ def serve(port: int, rate: int) -> None:
 class BenchTransport:
     channel = Channel.TELEGRAM
 
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
+    def __init__(self, base_url: str, budget: SendBudget) -> None:
+        self.base_url, self.budget = base_url, budget
         self.session: aiohttp.ClientSession | None = None
 
-    async def deliver(self, recipient: str, message: Reply, kind: OutboxKind) -> str:
+    async def deliver(
+        self, recipient: str, message: Reply, kind: OutboxKind, lane: Lane = Lane.URGENT, first_part: int = 0
+    ) -> str:
+        await self.budget.slot(lane)  # like the real transports: each message on a slot of the account's budget
         if self.session is None:
             self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         try:
@@ -129,7 +133,7 @@ def send(database_url: str, api: str, rate: float) -> None:
 
     async def run() -> None:
         db = Database(database_url)
-        transport = BenchTransport(api)
+        transport = BenchTransport(api, send_budget(database_url, "telegram:bench", rate))
         sender = OutboxSender(db, transport, Limits(per_second=rate, per_chat_interval=1.0, concurrency=4))
         stop = asyncio.Event()
         task = asyncio.create_task(sender.run(stop, idle=0.2))

@@ -142,7 +142,8 @@ def main() -> int:
     replanner.stop()
 
     rss_before = rss_mb()
-    scheduler = ReminderScheduler(db, content, offsets=(offset,), sync_every=timedelta(hours=1), channels=CHANNELS)
+    # No periodic sync here: bot/app.py registers that.
+    scheduler = ReminderScheduler(db, content, offsets=(offset,), channels=CHANNELS)
     started = time.perf_counter()
     assert scheduler.start()
     startup = time.perf_counter() - started

@@ -38,14 +38,26 @@ def accept(db: Session, channel: Channel, message_id: str, sender: str, payload:
     return True
 
 
-def unanswered(db: Session, channel: Channel, limit: int) -> list[InboxMessage]:
+def waiting_senders(db: Session, channel: Channel, limit: int) -> list[str]:
+    """Senders with a message accepted and not answered yet, whoever has waited longest first."""
     query = (
-        select(InboxMessage)
+        select(InboxMessage.sender)
         .where(InboxMessage.channel == channel, InboxMessage.processed_at.is_(None))
-        .order_by(InboxMessage.id)
+        .group_by(InboxMessage.sender)
+        .order_by(func.min(InboxMessage.id))
         .limit(limit)
     )
     return list(db.scalars(query))
+
+
+def oldest_unanswered(db: Session, channel: Channel, sender: str) -> InboxMessage | None:
+    query = (
+        select(InboxMessage)
+        .where(InboxMessage.channel == channel, InboxMessage.sender == sender, InboxMessage.processed_at.is_(None))
+        .order_by(InboxMessage.id)
+        .limit(1)
+    )
+    return db.scalars(query).first()
 
 
 def answered(db: Session, inbox_id: int, now: datetime) -> None:

@@ -27,7 +27,9 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # Room for every thread that may hold a connection at once: answering threads each hold a person's lock and a
+    # session, sender and scheduler threads one each.
+    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
 
 
 def migrate(engine: Engine) -> None:

@@ -6,7 +6,20 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import JSON, Date, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -234,7 +247,11 @@ class OutboxMessage(Base):
     transaction as what caused it; one sender per channel drains the rows within the platform's limits."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "channel", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "channel", "status", "not_before"),
+        Index("ix_outbox_lane", "channel", "status", "lane", "id"),
+        Index("ix_outbox_recipient", "channel", "recipient", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[Channel] = mapped_column(EnumText(Channel, 16))
@@ -246,6 +263,12 @@ class OutboxMessage(Base):
     # Whoever enqueues names the message (e.g. "reminder:42:2026-12-08T07:00:person:7"): enqueued once, ever.
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(EnumText(OutboxStatus, 12), default=OutboxStatus.PENDING)
+    # Lane.URGENT (someone is waiting: replies, complaint updates) is drained before Lane.BULK (broadcasts, reminders).
+    lane: Mapped[int] = mapped_column(SmallInteger, default=1)
+    # The process sending it (store/locks.py, ProcessMark), while `sending`.
+    claimed_by: Mapped[int | None] = mapped_column(BigInteger)
+    # A long message goes as several platform messages: how many went, so a retry goes on from the next.
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(300))
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
@@ -435,3 +458,22 @@ class DashboardSession(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+
+
+class Lease(Base):
+    """A named lease (the scheduler's): one holder until `expires_at`, renewed by that holder (store/leases.py)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(80))
+    expires_at: Mapped[float]
+
+
+class SendBudget(Base):
+    """The next free sending slot of one platform account, shared by every process (bot/budget.py)."""
+
+    __tablename__ = "send_budgets"
+
+    account: Mapped[str] = mapped_column(String(80), primary_key=True)
+    next_at: Mapped[float]

@@ -1,14 +1,20 @@
-"""Outbox rows: enqueue once by dedup key, claim one at a time, record what the platform said."""
+"""Outbox rows: enqueue once by dedup key, claim them for one sending process, record what the platform said.
+
+Several processes may send from one database (bot/outbox.py): a claim takes rows no other process is taking
+(`FOR UPDATE SKIP LOCKED`), at most one per chat, never past an earlier row of the same chat and lane, and never to
+a chat with a message in flight or sent less than the chat's interval ago.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from common.enums import Channel, Delivery, OutboxKind, OutboxStatus
+from common.enums import Channel, Delivery, OutboxKind, OutboxStatus, lane_of
 from common.messages import Reply
+from store.locks import ProcessMark, owner_alive
 from store.models import ChannelIdentity, OutboxMessage
 
 
@@ -23,6 +29,7 @@ def enqueue(
     person_id: int | None = None,
     not_before: datetime | None = None,
     broadcast_id: int | None = None,
+    parts_sent: int = 0,
 ) -> bool:
     """Adds a message unless one with this dedup key exists (then returns False): enqueueing is idempotent, so a
     job or a request that runs twice never sends twice."""
@@ -36,6 +43,8 @@ def enqueue(
         dedup_key=dedup_key,
         person_id=person_id,
         broadcast_id=broadcast_id,
+        lane=lane_of(kind),
+        parts_sent=parts_sent,
     )
     if not_before is not None:
         row.not_before = not_before
@@ -44,31 +53,75 @@ def enqueue(
     return True
 
 
-def recover_in_flight(db: Session, channel: Channel) -> int:
-    """Rows left in `sending` by a crash go back to `pending`: delivery is at-least-once, and the window for a
-    repeat is one message per sender slot (see bot/outbox.py)."""
-    result = db.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.channel == channel, OutboxMessage.status == OutboxStatus.SENDING)
-        .values(status=OutboxStatus.PENDING)
-    )
+def recover_in_flight(db: Session, channel: Channel, mark: ProcessMark) -> int:
+    """Rows left in `sending` by a process that died go back to `pending`: delivery is at-least-once, and the window
+    for a repeat is the rows that process had in flight (see bot/outbox.py). On PostgreSQL a row's owner is dead when
+    its mark is free; on SQLite the one process calls this at start, when every claim is a dead one."""
+    in_flight = and_(OutboxMessage.channel == channel, OutboxMessage.status == OutboxStatus.SENDING)
+    if mark.shared:
+        in_flight = and_(
+            in_flight, or_(OutboxMessage.claimed_by.is_(None), ~owner_alive(OutboxMessage.__table__.c.claimed_by))
+        )
+    result = db.execute(update(OutboxMessage).where(in_flight).values(status=OutboxStatus.PENDING, claimed_by=None))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def due(db: Session, channel: Channel, now: datetime, limit: int) -> list[OutboxMessage]:
-    query = (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.channel == channel,
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.not_before <= now,
+def claim_due(
+    db: Session, channel: Channel, owner: int, now: datetime, limit: int, chat_interval: float = 0.0
+) -> list[OutboxMessage]:
+    """Claims up to `limit` due rows for the process `owner`, urgent lane first, at most one per chat."""
+    candidates = list(
+        db.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.not_before <= now,
+            )
+            .order_by(OutboxMessage.lane, OutboxMessage.id)
+            .limit(limit * 2)
+            .with_for_update(skip_locked=True)
         )
-        # Replies to someone waiting first, then the rest in the order it was queued (a big broadcast must not
-        # hold up an answer).
-        .order_by(case((OutboxMessage.kind == OutboxKind.REPLY, 0), else_=1), OutboxMessage.id)
-        .limit(limit)
     )
-    return list(db.scalars(query))
+    if not candidates:
+        return []
+    recipients = {row.recipient for row in candidates}
+    recently = now - timedelta(seconds=chat_interval)
+    busy = set(
+        db.scalars(
+            select(OutboxMessage.recipient).where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.recipient.in_(recipients),
+                or_(
+                    OutboxMessage.status == OutboxStatus.SENDING,
+                    and_(OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_at > recently),
+                ),
+            )
+        )
+    )
+    first_pending = {
+        (recipient, lane): first
+        for recipient, lane, first in db.execute(
+            select(OutboxMessage.recipient, OutboxMessage.lane, func.min(OutboxMessage.id))
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.recipient.in_(recipients),
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .group_by(OutboxMessage.recipient, OutboxMessage.lane)
+        ).tuples()
+    }
+    claimed: list[OutboxMessage] = []
+    for row in candidates:
+        if row.recipient in busy or first_pending.get((row.recipient, row.lane)) != row.id:
+            continue
+        busy.add(row.recipient)
+        row.status, row.claimed_at, row.claimed_by, row.attempts = OutboxStatus.SENDING, now, owner, row.attempts + 1
+        claimed.append(row)
+        if len(claimed) == limit:
+            break
+    db.flush()
+    return claimed
 
 
 def unreachable(db: Session, channel: Channel, recipients: list[str]) -> set[str]:
@@ -80,12 +133,12 @@ def unreachable(db: Session, channel: Channel, recipients: list[str]) -> set[str
     return set(db.scalars(query))
 
 
-def claim(db: Session, message_id: int, now: datetime) -> bool:
+def claim(db: Session, message_id: int, now: datetime, owner: int | None = None) -> bool:
     """Marks one pending row as being sent; False if another sender or a cancel got there first."""
     result = db.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .values(status=OutboxStatus.SENDING, claimed_at=now, claimed_by=owner, attempts=OutboxMessage.attempts + 1)
     )
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
@@ -98,11 +151,20 @@ def mark_sent(db: Session, message_id: int, platform_id: str, now: datetime) -> 
     )
 
 
-def mark_retry(db: Session, message_id: int, error: str, not_before: datetime) -> None:
+def mark_retry(db: Session, message_id: int, error: str, not_before: datetime, parts_sent: int = 0) -> None:
+    """Back to `pending` until `not_before`; `parts_sent` of a long message went already and are not sent again."""
     db.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status=OutboxStatus.PENDING, last_error=error[:300], not_before=not_before)
+        .values(
+            status=OutboxStatus.PENDING,
+            claimed_by=None,
+            last_error=error[:300],
+            not_before=not_before,
+            parts_sent=func.max(OutboxMessage.parts_sent, parts_sent)
+            if db.get_bind().dialect.name == "sqlite"
+            else func.greatest(OutboxMessage.parts_sent, parts_sent),
+        )
     )
 
 
@@ -140,9 +202,11 @@ def record_delivery(db: Session, platform_id: str, delivery: Delivery, error: st
     return True
 
 
-def hand_over(db: Session, channel: Channel, recipient: str, now: datetime) -> list[Reply]:
-    """The messages waiting for someone on a channel the assistant cannot push to (REST): they go out in the answer
-    to that person's next message, oldest first, and count as sent from then on."""
+def claim_for_hand_over(
+    db: Session, channel: Channel, recipient: str, owner: int, now: datetime
+) -> list[OutboxMessage]:
+    """The messages waiting for someone on a channel the assistant cannot push to (REST), oldest first, claimed for the
+    answer to that person's next message: they count as sent only once that answer is written (`handed_over`)."""
     rows = list(
         db.scalars(
             select(OutboxMessage)
@@ -157,5 +221,22 @@ def hand_over(db: Session, channel: Channel, recipient: str, now: datetime) -> l
         )
     )
     for row in rows:
-        row.status, row.sent_at, row.attempts = OutboxStatus.SENT, now, row.attempts + 1
-    return [Reply.from_body(row.body) for row in rows]
+        row.status, row.claimed_at, row.claimed_by, row.attempts = OutboxStatus.SENDING, now, owner, row.attempts + 1
+    return rows
+
+
+def handed_over(db: Session, message_ids: list[int], now: datetime) -> None:
+    db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == OutboxStatus.SENDING)
+        .values(status=OutboxStatus.SENT, sent_at=now, claimed_by=None)
+    )
+
+
+def not_handed_over(db: Session, message_ids: list[int]) -> None:
+    """The answer could not be written (the client went away): the rows wait for the next one."""
+    db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == OutboxStatus.SENDING)
+        .values(status=OutboxStatus.PENDING, claimed_by=None)
+    )

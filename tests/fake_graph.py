@@ -27,6 +27,7 @@ class FakeGraphApi:
     def __init__(self, phone_number_id: str = PHONE_NUMBER_ID, token: str = TOKEN) -> None:
         self.phone_number_id, self.token = phone_number_id, token
         self.sent: list[dict[str, Any]] = []  # request bodies accepted, in order
+        self.sent_at: list[float] = []  # when each of `sent` was accepted (monotonic time)
         self.refused: list[dict[str, Any]] = []
         # recipient → scripted (status, error object, headers), one popped per request to that recipient
         self.failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = {}
@@ -90,6 +91,7 @@ class FakeGraphApi:
             self.refused.append(body)
             return self._error(400, 131047, "Re-engagement message")
         self.sent.append(body)
+        self.sent_at.append(time.monotonic())
         wamid = f"wamid.OUT{next(self._ids)}"
         return web.json_response(
             {

@@ -40,6 +40,7 @@ class FakeBotApi:
         # kill the sender there, when the platform has the message and the sender has not heard back.
         self.on_accept: Callable[[int], None] | None = None
         self.refused = 0  # requests answered 429 for going over a limit
+        self.refused_at: list[tuple[float, str]] = []  # when (monotonic time) and which limit: "bot" or "chat"
         # chat id → scripted errors (status, description, parameters), one popped per sendMessage to that chat
         self.failures: dict[str, list[tuple[int, str, dict[str, Any] | None]]] = {}
         self._updates: list[dict[str, Any]] = []
@@ -239,9 +240,11 @@ class FakeBotApi:
                 self._recent.popleft()
             if len(self._recent) >= self.per_second:
                 self.refused += 1
+                self.refused_at.append((now, "bot"))
                 return self._error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
         if self.per_chat_interval is not None and now - self._last_in_chat.get(chat, -1e9) < self.per_chat_interval:
             self.refused += 1
+            self.refused_at.append((now, "chat"))
             return self._error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
         self._recent.append(now)
         self._last_in_chat[chat] = now

@@ -73,3 +73,16 @@ def recipients(database: Database, kind: str) -> Counter[int | None]:
 def writes_once(database: Database, content: Content, sender: str, channel: str) -> None:
     """Someone writes to the assistant (here "menu"): a WhatsApp number from the directory has then opted in."""
     router(database, content).handle(Inbound(channel, sender, "menu"))
+
+
+def due_rows(database: Database, channel: str, now: datetime) -> list[OutboxMessage]:
+    """Outbox rows a sender on `channel` could claim at `now` (pending, not held back), without claiming them."""
+    with database.session() as db:
+        query = select(OutboxMessage).where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == "pending",
+            OutboxMessage.not_before <= now,
+        )
+        found = list(db.scalars(query))
+        db.expunge_all()
+        return found

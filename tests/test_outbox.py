@@ -9,8 +9,9 @@ from collections import Counter
 
 from sqlalchemy import select
 
+from bot.budget import LocalBudget
 from bot.outbox import Limits, OutboxSender, SendFailure
-from common.enums import OutboxKind
+from common.enums import Lane, OutboxKind
 from common.messages import Reply
 from store import outbox
 from store.db import Database
@@ -22,12 +23,15 @@ class RecordingTransport:
 
     channel = "telegram"
 
-    def __init__(self, failures: dict[str, list[SendFailure]] | None = None) -> None:
+    def __init__(self, failures: dict[str, list[SendFailure]] | None = None, rate: float = 30) -> None:
         self.delivered: list[tuple[float, str, str]] = []
         self.failures = failures or {}
+        self.budget = LocalBudget(rate)  # like the real transports: each message on a slot of the budget
 
-    async def deliver(self, recipient: str, message: Reply, kind: OutboxKind) -> str:
-        await asyncio.sleep(0)
+    async def deliver(
+        self, recipient: str, message: Reply, kind: OutboxKind, lane: Lane = Lane.URGENT, first_part: int = 0
+    ) -> str:
+        await self.budget.slot(lane)
         scripted = self.failures.get(recipient)
         if scripted:
             raise scripted.pop(0)
@@ -170,9 +174,11 @@ class SlowTransport(RecordingTransport):
         super().__init__()
         self.delays = itertools.cycle([0.05, 0.0, 0.03, 0.01])
 
-    async def deliver(self, recipient: str, message: Reply, kind: OutboxKind) -> str:
+    async def deliver(
+        self, recipient: str, message: Reply, kind: OutboxKind, lane: Lane = Lane.URGENT, first_part: int = 0
+    ) -> str:
         await asyncio.sleep(next(self.delays))
-        return await super().deliver(recipient, message, kind)
+        return await super().deliver(recipient, message, kind, lane, first_part)
 
 
 async def test_one_person_reads_her_messages_in_order(database: Database) -> None:
@@ -194,5 +200,5 @@ async def test_a_reply_goes_before_a_waiting_broadcast(database: Database) -> No
             dedup_key="reply:telegram:m1:0",
         )
     transport = RecordingTransport()
-    await OutboxSender(database, transport, Limits(per_second=200, batch=1)).drain()
-    assert [text for _, _, text in transport.delivered] == ["jawaban"]
+    await OutboxSender(database, transport, Limits(per_second=200, concurrency=1)).drain()
+    assert transport.delivered[0][2] == "jawaban"  # queued last, sent first

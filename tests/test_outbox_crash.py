@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.channels.telegram import LIMITS
 from common.messages import Reply
 from store import outbox
 from store.db import Database
@@ -83,7 +84,8 @@ async def test_a_killed_sender_loses_nothing_and_repeats_only_what_was_in_flight
     assert await asyncio.wait_for(sender.wait(), 60) == -signal.SIGKILL
     server.on_accept = None
     in_flight = rows_by_status(database).get("sending", set())
-    assert 1 <= len(in_flight) <= 4  # the one the server kept, and any other the sender's slots had claimed
+    # The one the server kept, and the others the sender had claimed: at most 4 in a request, 8 claimed ahead.
+    assert 1 <= len(in_flight) <= LIMITS.concurrency * LIMITS.claim_ahead
 
     sender = await start_sender(database, server, log)
     deadline = time.monotonic() + 60

@@ -19,12 +19,12 @@ from bot.settings import Settings, TelegramSettings
 from common.enums import Channel
 from content.loader import Content
 from reminders.planner import Planner
-from store import outbox, reach
+from store import reach
 from store.db import MIGRATIONS, Database
 from store.directory import import_files
 from store.models import Broadcast, ChannelIdentity, Group, Meeting, OutboxMessage, Person
 from tests.dialog import BOTH_CHANNELS, Check, contains, run_dialog
-from tests.group_helpers import DATA, NoNlu, outbox_rows, person_id
+from tests.group_helpers import DATA, NoNlu, due_rows, outbox_rows, person_id
 
 KETUA = "8000"  # Bu Ketua's Telegram id; she leads Mawar
 MEMBERS_WITH_BOTH = 5
@@ -167,8 +167,7 @@ def test_reminders_follow_the_same_rule(database: Database, content: Content, tm
     planner = Planner(database, content, (timedelta(days=1),), reach.configured([Channel.TELEGRAM]))
     assert planner.wake(meeting_id, datetime(2026, 12, 7, 3, tzinfo=UTC)) == MEMBERS_WITH_BOTH + 1  # with the ketua
     assert {r.channel for r in outbox_rows(database, "reminder")} == {"telegram"}
-    with database.session() as db:
-        assert not outbox.due(db, "whatsapp", datetime(2026, 12, 8, tzinfo=UTC), 10)
+    assert not due_rows(database, "whatsapp", datetime(2026, 12, 8, tzinfo=UTC))
 
 
 def test_the_admin_command_lists_who_cannot_be_reached(

@@ -8,15 +8,15 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 from sqlalchemy import select
 
 from content.loader import Content
 from reminders.scheduler import ReminderScheduler
-from store import outbox
 from store.db import Database
 from store.models import Group, Meeting, MeetingReply, OutboxMessage
 from tests.dialog import BOTH_CHANNELS, contains, run_dialog
-from tests.group_helpers import Clock, directory, outbox_rows, person_id, recipients, router, writes_once
+from tests.group_helpers import Clock, directory, due_rows, outbox_rows, person_id, recipients, router, writes_once
 
 # Tuesday 10 November 2026, 09.00 WIB = 02.00 UTC: "Selasa minggu kedua". In the past for the real clock, so
 # APScheduler fires a job planned for it at once, as after downtime.
@@ -179,9 +179,8 @@ def test_a_reminder_is_in_the_outbox_before_its_time_and_held_until_then(
     for row in outbox_rows(database, "reminder"):
         written, held = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (row.created_at, row.not_before))
         assert written <= due_at and held == due_at
-    with database.session() as db:
-        assert not outbox.due(db, "telegram", due_at - timedelta(seconds=1), 10)
-        assert [r.recipient for r in outbox.due(db, "telegram", due_at, 10)] == ["7001"]
+    assert not due_rows(database, "telegram", due_at - timedelta(seconds=1))
+    assert [r.recipient for r in due_rows(database, "telegram", due_at)] == ["7001"]
 
 
 def test_berhenti_ends_reminders_and_mulai_brings_them_back(
@@ -211,13 +210,26 @@ def test_exactly_one_process_runs_the_scheduler(
     database: Database, content: Content, schedulers: list[ReminderScheduler]
 ) -> None:
     first = scheduler_at(schedulers, database, content, Clock())
+    second = scheduler_at(schedulers, database, content, Clock())
     assert first.start() and first.leading
-    if database.engine.dialect.name != "postgresql":
-        return  # SQLite is the embedded, single-process default: that process leads
-    second = scheduler_at(schedulers, database, content, Clock(), retry_leadership_every=timedelta(seconds=0.2))
     assert not second.start() and not second.scheduler.running
-    first.stop()  # or dies: its database session, and with it the lock, goes away
-    assert wait_for(lambda: second.scheduler.running, timeout=5)
+    assert first.keep_lead() and not second.keep_lead()  # renewing keeps it
+    first.stop()  # a clean stop gives the lease up at once
+    assert second.keep_lead() and second.scheduler.running
+
+
+def test_a_leader_that_cannot_renew_knows_it_before_another_takes_over(
+    database: Database, content: Content, schedulers: list[ReminderScheduler]
+) -> None:
+    lease = timedelta(seconds=1)
+    first = scheduler_at(schedulers, database, content, Clock(), lease=lease)
+    second = scheduler_at(schedulers, database, content, Clock(), lease=lease)
+    assert first.start()
+    # The first stops renewing (its connection dropped, or the process was paused) and the second keeps trying.
+    assert wait_for(second.keep_lead, timeout=5)
+    assert not first.leading  # its own count ran out before the lease could pass on: never two leaders
+    assert not first.keep_lead() and first.scheduler.state == STATE_PAUSED
+    assert second.scheduler.state == STATE_RUNNING
 
 
 def test_reminder_times_are_configurable() -> None:

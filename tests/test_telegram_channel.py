@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.app import Services, web_app
+from bot.budget import LocalBudget
 from bot.channels.telegram import TelegramChannel, TelegramTransport, _rendered, outbox_bot
 from bot.dialogue import Router
 from bot.outbox import Limits, OutboxSender, SendFailure
@@ -44,7 +45,7 @@ def router(database: Database, content: Content, nlu: NluClient) -> Router:
 async def polling(
     fake: FakeBotApi, router: Router, database: Database, content: Content
 ) -> AsyncIterator[TelegramChannel]:
-    channel = TelegramChannel(TelegramSettings(TOKEN, fake.base_url), router, database, content)
+    channel = TelegramChannel(TelegramSettings(TOKEN, fake.base_url), router, database, content, LocalBudget(30))
     await channel.start()
     yield channel
     await channel.stop()
@@ -160,7 +161,7 @@ async def webhook(
     fake: FakeBotApi, router: Router, database: Database, content: Content, nlu: NluClient
 ) -> AsyncIterator[tuple[TestClient[Any, Any], TelegramChannel]]:
     settings = TelegramSettings(TOKEN, fake.base_url, "https://bot.example.org/tg/hook-1", "s3cret-token")
-    channel = TelegramChannel(settings, router, database, content)
+    channel = TelegramChannel(settings, router, database, content, LocalBudget(30))
     services = Services(Settings(), database, content, nlu, router)
     await channel.start()
     async with TestClient(TestServer(web_app(services, [channel]))) as client:
@@ -189,7 +190,7 @@ async def test_webhook_mode_refuses_a_wrong_secret_and_answers_once(
 
 
 async def test_the_outbox_transport_maps_telegram_errors(fake: FakeBotApi, database: Database) -> None:
-    bot = outbox_bot(TelegramSettings(TOKEN, fake.base_url))
+    bot = outbox_bot(TelegramSettings(TOKEN, fake.base_url), LocalBudget(30))
     await bot.initialize()
     transport = TelegramTransport(bot, database)
     fake.failures["901"] = [
@@ -223,7 +224,7 @@ async def test_outbox_rows_reach_telegram_within_the_limits(fake: FakeBotApi, da
                 kind="broadcast",
                 dedup_key=f"t:{n}",
             )
-    bot = outbox_bot(TelegramSettings(TOKEN, fake.base_url))
+    bot = outbox_bot(TelegramSettings(TOKEN, fake.base_url), LocalBudget(30))
     await bot.initialize()
     sender = OutboxSender(database, TelegramTransport(bot, database), Limits(per_second=30, per_chat_interval=1.0))
     stop = asyncio.Event()

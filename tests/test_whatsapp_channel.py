@@ -14,7 +14,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from bot.app import Services, outbox_senders, web_app
+from bot.app import Services, outbox_senders, web_app, whatsapp_transport
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.channels.whatsapp_api import render
 from bot.dialogue import Router
@@ -26,6 +26,7 @@ from content.loader import Content
 from nlu.client import NluClient
 from store import outbox
 from store.db import Database
+from store.locks import ProcessMark
 from store.models import ChannelIdentity, InboxMessage, OutboxMessage, Person, Turn
 from tests import fake_graph
 from tests.dialog import BOTH_CHANNELS
@@ -72,16 +73,37 @@ class App:
 async def app(graph: FakeGraphApi, database: Database, content: Content, nlu: NluClient) -> AsyncIterator[App]:
     router = Router(database, content, nlu, channels=BOTH_CHANNELS)
     services = Services(Settings(whatsapp=settings_for(graph)), database, content, nlu, router)
-    channel = WhatsAppChannel(settings_for(graph), router, database, content)
-    [sender] = outbox_senders(services, [channel])
+    channel = whatsapp_channel(graph, router, database, content)
+    [sender] = outbox_senders(services, [channel], mark := ProcessMark(database.engine))
     stop = asyncio.Event()
     await channel.start()
-    task = asyncio.create_task(sender.run(stop, idle=0.05))
+    tasks = [asyncio.create_task(sender.run(stop, idle=0.05)), *inbox(channel, stop)]
     async with TestClient(TestServer(web_app(services, [channel]))) as client:
         yield App(client, channel, sender)
-    stop.set()
-    await task
+    await stopped(stop, tasks)
     await channel.stop()
+    mark.release()
+
+
+def whatsapp_channel(graph: FakeGraphApi, router: Router, database: Database, content: Content) -> WhatsAppChannel:
+    settings = settings_for(graph)
+    return WhatsAppChannel(settings, router, database, content, whatsapp_transport(settings, database, content))
+
+
+def inbox(channel: WhatsAppChannel, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+    """The inbox's dispatcher and two workers, as bot/app.py starts them."""
+    workers = [asyncio.create_task(channel.answer_inbox(stop)) for _ in range(2)]
+    return [asyncio.create_task(channel.dispatch_inbox(stop)), *workers]
+
+
+async def stopped(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
+    """The sender (first) ends by itself at `stop`; the inbox workers wait on their queue and are cancelled."""
+    stop.set()
+    sender, *inbox_tasks = tasks
+    for task in inbox_tasks:
+        task.cancel()
+    await sender
+    await asyncio.gather(*inbox_tasks, return_exceptions=True)
 
 
 def bodies(messages: list[dict[str, Any]]) -> str:
@@ -179,7 +201,7 @@ async def test_a_message_accepted_before_a_crash_is_answered_after_the_restart(
 ) -> None:
     router = Router(database, content, nlu, channels=BOTH_CHANNELS)
     services = Services(Settings(), database, content, nlu, router)
-    crashed = WhatsAppChannel(settings_for(graph), router, database, content)  # never started: dies after the 200
+    crashed = whatsapp_channel(graph, router, database, content)  # never started: dies after the 200
     async with TestClient(TestServer(web_app(services, [crashed]))) as client:
         body = fake_graph.text(IBU, "wamid.BEFORE-CRASH", "/help")
         response = await client.post(
@@ -188,15 +210,15 @@ async def test_a_message_accepted_before_a_crash_is_answered_after_the_restart(
         assert response.status == 200
     assert graph.sent == []
 
-    restarted = WhatsAppChannel(settings_for(graph), router, database, content)
-    [sender] = outbox_senders(services, [restarted])
+    restarted = whatsapp_channel(graph, router, database, content)
+    [sender] = outbox_senders(services, [restarted], mark := ProcessMark(database.engine))
     stop = asyncio.Event()
     await restarted.start()
-    task = asyncio.create_task(sender.run(stop, idle=0.05))
+    tasks = [asyncio.create_task(sender.run(stop, idle=0.05)), *inbox(restarted, stop)]
     await graph.wait_for(lambda: "Saya bisa membantu" in bodies(graph.to(IBU)))
-    stop.set()
-    await task
+    await stopped(stop, tasks)
     await restarted.stop()
+    mark.release()
 
 
 async def test_delivery_reports_update_the_outbox_row(app: App, graph: FakeGraphApi, database: Database) -> None:

@@ -4,7 +4,8 @@ POST /webhooks/rest/webhook {"sender": "...", "message": "..."} →
 [{"recipient_id": "...", "text": "...", "buttons": [{"title": "...", "payload": "..."}]}]
 
 Nothing can be pushed to a REST client, so messages the assistant starts for a REST sender (a complaint update, a
-handler's answer) wait in the outbox and come first in the answer to that sender's next message.
+handler's answer) wait in the outbox and come first in the answer to that sender's next message. They are claimed
+for that answer and count as sent only once it has been written; if writing fails they wait for the next one.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from actions.replies import Reply
 from bot.dialogue import Inbound, Router
 from common.enums import Channel
 from store import outbox
+from store.locks import ProcessMark
 
 CHANNEL = Channel.REST
 MAX_BODY = 64 * 1024
 ROUTER_KEY = web.AppKey("router", Router)
+MARK_KEY = web.AppKey("mark", ProcessMark)
 
 
 def _bad_request(reason: str) -> web.Response:
@@ -56,17 +59,35 @@ async def webhook(request: web.Request) -> web.Response:
         return _bad_request('"message" must be a string')
     message_id = body.get("message_id")
     inbound = Inbound(CHANNEL, str(sender), message, str(message_id) if message_id is not None else None)
-    router = request.app[ROUTER_KEY]
+    router, mark = request.app[ROUTER_KEY], request.app[MARK_KEY]
     replies = await asyncio.to_thread(router.handle, inbound)
-    waiting = await asyncio.to_thread(_waiting_for, router, str(sender))
-    return web.json_response(render(str(sender), waiting + replies))
+    waiting = await asyncio.to_thread(_claim_waiting, router, mark, str(sender))
+    response = web.json_response(render(str(sender), [body for _, body in waiting] + replies))
+    if not waiting:
+        return response
+    ids = [message_id for message_id, _ in waiting]
+    try:
+        await response.prepare(request)
+        await response.write_eof()
+    except Exception:  # the client went away: what waited for her waits for her next message
+        await asyncio.to_thread(_in_session, router, outbox.not_handed_over, ids)
+        raise
+    await asyncio.to_thread(_in_session, router, outbox.handed_over, ids, datetime.now(UTC))
+    return response
 
 
-def _waiting_for(router: Router, sender: str) -> list[Reply]:
+def _claim_waiting(router: Router, mark: ProcessMark, sender: str) -> list[tuple[int, Reply]]:
     with router.db.session() as db:
-        return outbox.hand_over(db, CHANNEL, sender, datetime.now(UTC))
+        rows = outbox.claim_for_hand_over(db, CHANNEL, sender, mark.number, datetime.now(UTC))
+        return [(row.id, Reply.from_body(row.body)) for row in rows]
 
 
-def add_routes(app: web.Application, router: Router) -> None:
+def _in_session(router: Router, operation: Any, *args: Any) -> None:
+    with router.db.session() as db:
+        operation(db, *args)
+
+
+def add_routes(app: web.Application, router: Router, mark: ProcessMark) -> None:
     app[ROUTER_KEY] = router
+    app[MARK_KEY] = mark
     app.router.add_post("/webhooks/rest/webhook", webhook)

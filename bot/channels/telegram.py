@@ -3,6 +3,10 @@
 Polling by default; with TELEGRAM_WEBHOOK_URL the Bot API posts updates to that URL's path on the app's web server,
 refused without the right secret header. A webhook update is answered before the 200, so a crash mid-update makes
 Telegram retry it, and the retry is recognised by its update id (bot/dialogue.py drops seen message ids).
+
+Updates of different chats are handled at once, one chat's in order, and every message the bot sends (answers and
+outbox rows) takes a slot of the bot's send budget, shared with every process (bot/channels/telegram_pacing.py). An
+answer refused with 429 waits for that chat alone, briefly; a longer wait puts the rest of it in the outbox.
 """
 
 from __future__ import annotations
@@ -13,13 +17,12 @@ import json
 import logging
 import os
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
 from aiohttp import web
 from telegram import (
-    Bot,
     BotCommand,
     BotCommandScopeChat,
     InlineKeyboardButton,
@@ -27,18 +30,21 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, ExtBot, MessageHandler, filters
 from telegram.request import HTTPXRequest
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from actions.replies import Option, Reply, menu_options
+from bot.budget import SendBudget
+from bot.channels.telegram_pacing import CONCURRENT_UPDATES, BudgetRateLimiter, PerChatUpdates, retry_seconds
 from bot.channels.text import split_text
 from bot.dialogue import Inbound, Router
 from bot.outbox import Limits, SendFailure
 from bot.settings import TelegramSettings
-from common.enums import Channel, OutboxKind, Role
+from common.enums import Channel, Lane, OutboxKind, Role
 from content.loader import Content
 from content.schema import BotCommand as CommandEntry
-from store import channels
+from store import channels, outbox
 from store.db import Database
 
 # python-telegram-bot 22 is moving time periods (RetryAfter.retry_after) from int to timedelta and warns on every
@@ -49,15 +55,17 @@ log = logging.getLogger(__name__)
 
 CHANNEL = Channel.TELEGRAM
 TEXT_LIMIT = 4096
-# An answer refused with 429 is tried again after the wait Telegram asks for, up to this many times and this long.
+# An answer refused with 429 is tried again after the wait Telegram asks for, up to this many times and only while
+# that wait is short (the chat's next update waits for it); after that the rest of the answer goes to the outbox.
 REPLY_ATTEMPTS = 3
-MAX_REPLY_WAIT = 30.0
+MAX_REPLY_WAIT = 5.0
 CALLBACK_DATA_LIMIT = 64
 WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
-# Telegram: about 30 messages a second per bot, and one a second in one chat.
-LIMITS = Limits(per_second=30, per_chat_interval=1.0)
+# Telegram: about 30 messages a second per bot (TELEGRAM_RATE, kept by the send budget), one a second in one chat;
+# 8 rows in flight per process keep the budget busy while each waits for its slot and its answer.
+LIMITS = Limits(per_second=30, per_chat_interval=1.0, concurrency=8)
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -82,13 +90,15 @@ def _rendered(db: Database, text: str, options: Sequence[tuple[str, str]]) -> Re
     return [(piece, None) for piece in pieces[:-1]] + [(pieces[-1], keyboard)]
 
 
+async def _rendered_soon(db: Database, text: str, options: Sequence[tuple[str, str]]) -> Rendered:
+    """_rendered, on a thread only when a payload needs a short key from the database."""
+    if any(len(payload.encode()) > CALLBACK_DATA_LIMIT for _, payload in options):
+        return await asyncio.to_thread(_rendered, db, text, options)
+    return _rendered(db, text, options)
+
+
 def _options(options: Sequence[Option]) -> list[tuple[str, str]]:
     return [(option.title, option.payload) for option in options]
-
-
-def retry_seconds(error: RetryAfter) -> float:
-    value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class TelegramTransport:
@@ -96,24 +106,32 @@ class TelegramTransport:
 
     channel = CHANNEL
 
-    def __init__(self, bot: Bot, db: Database) -> None:
+    def __init__(self, bot: ExtBot[Lane], db: Database) -> None:
         self.bot, self.db = bot, db
 
-    async def deliver(self, recipient: str, message: Reply, kind: OutboxKind) -> str:
+    async def deliver(
+        self, recipient: str, message: Reply, kind: OutboxKind, lane: Lane = Lane.URGENT, first_part: int = 0
+    ) -> str:
         if message.edit_of is not None:
             # A broadcast's progress ("Terkirim 120/350"): the one message the sender already has is updated.
-            return await self._edit(recipient, message.edit_of, message.text)
-        messages = await asyncio.to_thread(_rendered, self.db, message.text, _options(message.options))
+            return await self._edit(recipient, message.edit_of, message.text, lane)
+        messages = await _rendered_soon(self.db, message.text, _options(message.options))
+        platform_id, sent = "", first_part
         try:
-            for text, markup in messages:
-                sent = await self.bot.send_message(chat_id=recipient, text=text, reply_markup=markup)
+            for text, markup in messages[first_part:]:
+                accepted = await self.bot.send_message(
+                    chat_id=recipient, text=text, reply_markup=markup, rate_limit_args=lane
+                )
+                platform_id, sent = str(accepted.message_id), sent + 1
         except TelegramError as error:
-            raise _failure(error) from error
-        return str(sent.message_id)
+            raise _failure(error, sent) from error
+        return platform_id
 
-    async def _edit(self, recipient: str, message_id: str, text: str) -> str:
+    async def _edit(self, recipient: str, message_id: str, text: str, lane: Lane) -> str:
         try:
-            await self.bot.edit_message_text(text[:TEXT_LIMIT], chat_id=recipient, message_id=int(message_id))
+            await self.bot.edit_message_text(
+                text[:TEXT_LIMIT], chat_id=recipient, message_id=int(message_id), rate_limit_args=lane
+            )
         except TelegramError as error:
             # The same count twice is no failure.
             if not (isinstance(error, BadRequest) and "not modified" in str(error).lower()):
@@ -121,32 +139,40 @@ class TelegramTransport:
         return message_id
 
 
-def _failure(error: TelegramError) -> SendFailure:
+def _failure(error: TelegramError, parts_sent: int = 0) -> SendFailure:
     """What a Bot API error means for an outbox row."""
     if isinstance(error, RetryAfter):
-        return SendFailure("retry", str(error), retry_after=retry_seconds(error))
+        return SendFailure("retry", str(error), retry_after=retry_seconds(error), parts_sent=parts_sent)
     if isinstance(error, Forbidden):
         return SendFailure("blocked", str(error))
     if isinstance(error, BadRequest):  # before NetworkError: PTB makes BadRequest a kind of NetworkError
         return SendFailure("failed", str(error))
     if isinstance(error, NetworkError):  # timeouts, connection errors, 5xx
-        return SendFailure("retry", str(error))
+        return SendFailure("retry", str(error), parts_sent=parts_sent)
     return SendFailure("failed", str(error))
 
 
-def outbox_bot(settings: TelegramSettings) -> Bot:
-    """A Bot for a sender-only process: enough connections for the sender's concurrent requests."""
-    return Bot(
+def outbox_bot(settings: TelegramSettings, budget: SendBudget) -> ExtBot[Lane]:
+    """A bot for a sender-only process, paying from the same budget as every other process of this bot."""
+    return ExtBot(
         settings.token,
         base_url=settings.api_base_url or "https://api.telegram.org/bot",
         request=HTTPXRequest(connection_pool_size=LIMITS.concurrency * 2),
+        rate_limiter=BudgetRateLimiter(budget),
     )
 
 
 class TelegramChannel:
-    def __init__(self, settings: TelegramSettings, router: Router, db: Database, content: Content) -> None:
+    def __init__(
+        self, settings: TelegramSettings, router: Router, db: Database, content: Content, budget: SendBudget
+    ) -> None:
         self.settings, self.router, self.db, self.content = settings, router, db, content
-        builder = Application.builder().token(settings.token)
+        builder = (
+            Application.builder()
+            .token(settings.token)
+            .concurrent_updates(PerChatUpdates(CONCURRENT_UPDATES))
+            .rate_limiter(BudgetRateLimiter(budget))
+        )
         if settings.api_base_url:
             builder = builder.base_url(settings.api_base_url)
         if settings.webhook_url:
@@ -206,7 +232,8 @@ class TelegramChannel:
             return web.Response(status=400, text="not a Telegram update")
         if update is None:
             return web.Response(status=400, text="not a Telegram update")
-        await self.application.process_update(update)
+        # Answered before the 200, in its chat's turn.
+        await self.application.update_processor.process_update(update, self.application.process_update(update))
         return web.Response(text="ok")
 
     # Handlers: small, typed, one kind of update each.
@@ -278,32 +305,63 @@ class TelegramChannel:
     async def _route(self, update: Update, sender: int, chat_id: int, text: str) -> None:
         inbound = Inbound(CHANNEL, str(sender), text, f"{self.application.bot.id}:{update.update_id}")
         replies = await asyncio.to_thread(self.router.handle, inbound)
-        await self._send(chat_id, replies)
-        # Sent: a retry of this update (a webhook answer that got lost) now gets nothing rather than a repeat.
-        await asyncio.to_thread(self.router.delivered, inbound)
-        if chat_id == sender:  # a private chat: its commands menu follows the person's role
-            await self._update_menu(chat_id)
+        await self._send(chat_id, replies, inbound)
+        # Sent: a retry of this update (a webhook answer that got lost) now gets nothing rather than a repeat; in a
+        # private chat, the commands menu follows the person's role (one trip to the database for both).
+        role = await asyncio.to_thread(self._delivered, inbound, str(chat_id) if chat_id == sender else None)
+        if role is not None:
+            await self._update_menu(chat_id, role)
 
-    async def _send(self, chat_id: int, replies: list[Reply]) -> None:
-        for reply in replies:
-            messages = await asyncio.to_thread(_rendered, self.db, reply.text, _options(reply.options))
-            for text, markup in messages:
-                for attempt in range(1, REPLY_ATTEMPTS + 1):
-                    try:
-                        await self.application.bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
-                        break
-                    except RetryAfter as error:  # over the limit: the person is waiting, so wait and try again
-                        if attempt == REPLY_ATTEMPTS:
-                            raise
-                        await asyncio.sleep(min(retry_seconds(error), MAX_REPLY_WAIT))
+    def _delivered(self, inbound: Inbound, private_chat: str | None) -> str | None:
+        self.router.delivered(inbound)
+        return None if private_chat is None else self._role(private_chat)
+
+    async def _send(self, chat_id: int, replies: list[Reply], inbound: Inbound | None = None) -> None:
+        for number, reply in enumerate(replies):
+            messages = await _rendered_soon(self.db, reply.text, _options(reply.options))
+            for part, (text, markup) in enumerate(messages):
+                try:
+                    await self._send_one(chat_id, text, markup)
+                except RetryAfter as error:  # a long wait: the rest goes out through the outbox, in order
+                    await asyncio.to_thread(self._defer, chat_id, replies[number:], part, error, inbound)
+                    return
+
+    async def _send_one(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
+        """One message; refused for the rate limit, it is tried again after Telegram's wait if that is short."""
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(lambda e: isinstance(e, RetryAfter) and retry_seconds(e) <= MAX_REPLY_WAIT),
+            wait=lambda state: retry_seconds(state.outcome.exception()),  # type: ignore[arg-type,union-attr]
+            stop=stop_after_attempt(REPLY_ATTEMPTS),
+            reraise=True,
+        ):
+            with attempt:
+                await self.application.bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
+
+    def _defer(
+        self, chat_id: int, replies: list[Reply], parts_sent: int, error: RetryAfter, inbound: Inbound | None
+    ) -> None:
+        not_before = datetime.now(UTC) + timedelta(seconds=retry_seconds(error))
+        key = inbound.message_id if inbound is not None else f"{chat_id}:{not_before.timestamp()}"
+        with self.db.session() as db:
+            for number, reply in enumerate(replies):
+                outbox.enqueue(
+                    db,
+                    channel=CHANNEL,
+                    recipient=str(chat_id),
+                    message=reply,
+                    kind=OutboxKind.REPLY,
+                    dedup_key=f"reply:{CHANNEL}:{key}:{number}",
+                    not_before=not_before,
+                    parts_sent=parts_sent if number == 0 else 0,
+                )
+        log.info("Telegram: an answer waits %.0f s for the rate limit; it went to the outbox", retry_seconds(error))
 
     def _commands(self, role: str) -> list[BotCommand]:
         menus = self.content.strings.telegram_commands
         entries: tuple[CommandEntry, ...] = menus.get(role) or menus[Role.KPM]
         return [BotCommand(entry.command, entry.description) for entry in entries]
 
-    async def _update_menu(self, chat_id: int) -> None:
-        role = await asyncio.to_thread(self._role, str(chat_id))
+    async def _update_menu(self, chat_id: int, role: str) -> None:
         if self._menus.get(chat_id, Role.KPM) == role:
             return  # everyone starts with the default (kpm) menu
         if await self._set_commands(role, chat_id):

@@ -3,8 +3,13 @@
 POST /webhooks/whatsapp checks X-Hub-Signature-256 (HMAC-SHA256 of the raw body with the app secret) before
 reading anything. Messages are then written to the inbox table and only then answered 200: a crash after the 200
 cannot lose a message, and a crash before it makes Meta retry (the retry's wamid is already stored, or not yet:
-either way it is stored once). The inbox worker answers stored messages through the dialogue and puts the replies
-in the outbox, in the same transaction that marks the message answered; the WhatsApp outbox sender sends them.
+either way it is stored once). Storing is all the webhook does, on threads of its own, so its 200 never waits for an
+answer being worked out.
+
+Several inbox workers (bot/app.py starts them) answer stored messages through the dialogue and put the replies in
+the outbox, in the same transaction that marks the message answered; the WhatsApp outbox sender sends them. A worker
+takes a sender, not a message: under that person's lock (held across processes) it answers her messages oldest
+first until none is left, so one number's messages are answered one at a time and in order, in every replica.
 """
 
 from __future__ import annotations
@@ -16,14 +21,16 @@ import hmac
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
 from actions.replies import Reply, menu_options
-from bot.channels.whatsapp_api import CHANNEL, GraphClient, WhatsAppTransport, sending_limits
+from bot.channels.whatsapp_api import CHANNEL, WhatsAppTransport, sending_limits
 from bot.dialogue import Inbound, Router
+from bot.outbox import first_of
 from bot.settings import WhatsAppSettings
 from common.enums import Delivery, OutboxKind
 from content.loader import Content
@@ -37,6 +44,11 @@ PATH = "/webhooks/whatsapp"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 # Message types the assistant answers with "I can only read text" (reactions and system notices get no answer).
 UNREADABLE = {"audio", "voice", "image", "sticker", "video", "document", "location", "contacts", "unsupported"}
+# Threads answering (router, NLU, database) and threads storing webhooks, apart: a burst of answers never delays a 200.
+ANSWERING_THREADS = 8
+WEBHOOK_THREADS = 4
+# A look at the inbox this often even without a webhook: messages left by a replica that stopped mid-way.
+LOOK_EVERY = 2.0
 
 
 def signature_valid(app_secret: str, body: bytes, header: str | None) -> bool:
@@ -74,15 +86,19 @@ def _changes(data: Any) -> list[dict[str, Any]]:
 
 
 class WhatsAppChannel:
-    def __init__(self, settings: WhatsAppSettings, router: Router, db: Database, content: Content) -> None:
+    def __init__(
+        self, settings: WhatsAppSettings, router: Router, db: Database, content: Content, transport: WhatsAppTransport
+    ) -> None:
         self.settings, self.router, self.db, self.content = settings, router, db, content
-        self.client = GraphClient(settings)
+        self.transport = transport
         self.limits = sending_limits(settings.rate)
-        self.transport = WhatsAppTransport(settings, self.client, db, content.strings)
         # Called when replies were put in the outbox (the app wakes the WhatsApp sender).
         self.on_replies: Callable[[], None] = lambda: None
         self._work = asyncio.Event()
-        self._worker: asyncio.Task[None] | None = None
+        self._senders: asyncio.Queue[str] = asyncio.Queue()
+        self._taken: set[str] = set()  # senders queued or being answered in this process
+        self._answering = ThreadPoolExecutor(ANSWERING_THREADS, thread_name_prefix="whatsapp-answer")
+        self._storing = ThreadPoolExecutor(WEBHOOK_THREADS, thread_name_prefix="whatsapp-webhook")
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(PATH, self._verify)
@@ -90,14 +106,11 @@ class WhatsAppChannel:
 
     async def start(self) -> None:
         self._work.set()  # answer whatever the last run accepted and did not answer
-        self._worker = asyncio.create_task(self._answer_forever())
 
     async def stop(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-        await self.client.close()
+        self._answering.shutdown(wait=True, cancel_futures=True)
+        self._storing.shutdown(wait=True, cancel_futures=True)
+        await self.transport.client.close()
 
     async def _verify(self, request: web.Request) -> web.Response:
         query = request.query
@@ -119,7 +132,8 @@ class WhatsAppChannel:
             data = json.loads(body)
         except ValueError:
             return web.Response(status=400, text="body is not JSON")
-        accepted = await asyncio.to_thread(self._accept, _changes(data))
+        loop = asyncio.get_running_loop()
+        accepted = await loop.run_in_executor(self._storing, self._accept, _changes(data))
         if accepted:
             self._work.set()
         return web.Response(text="ok")
@@ -141,36 +155,53 @@ class WhatsAppChannel:
                         outbox.record_delivery(db, str(status["id"]), Delivery(state), error or None)
         return new
 
-    async def _answer_forever(self) -> None:
-        while True:
-            await self._work.wait()
+    # The inbox: one dispatcher hands senders to several workers (both started by bot/app.py).
+
+    async def dispatch_inbox(self, stop: asyncio.Event) -> None:
+        """Looks for senders waiting for an answer whenever a webhook stored something (and every LOOK_EVERY)."""
+        while not stop.is_set():
             self._work.clear()
             try:
-                while await self._answer_batch():
-                    pass
-            except Exception:  # the database may be away for a moment: try again at the next webhook or in 5 s
-                log.exception("WhatsApp inbox: answering failed")
-                await asyncio.sleep(5)
-                self._work.set()
+                waiting = await asyncio.to_thread(self._waiting_senders)
+            except Exception:  # the database away for a moment: look again at the next webhook or tick
+                log.exception("WhatsApp inbox: could not look for messages")
+                waiting = []
+            for sender in waiting:
+                if sender not in self._taken:
+                    self._taken.add(sender)
+                    self._senders.put_nowait(sender)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(first_of(stop, self._work), LOOK_EVERY)
 
-    async def _answer_batch(self) -> int:
-        rows = await asyncio.to_thread(self._unanswered)
-        by_sender: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
-        for row in rows:
-            by_sender.setdefault(row[2], []).append((row[0], row[1], row[3]))
-        # One person's messages in order; different people at once.
-        await asyncio.gather(*(self._answer_sender(sender, items) for sender, items in by_sender.items()))
-        if rows:
-            self.on_replies()
-        return len(rows)
+    async def answer_inbox(self, stop: asyncio.Event) -> None:
+        """One worker: answers one sender's waiting messages at a time."""
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            sender = await self._senders.get()
+            try:
+                if await loop.run_in_executor(self._answering, self._answer_sender, sender):
+                    self.on_replies()
+            except Exception:  # left in the inbox: the dispatcher hands her over again
+                log.exception("WhatsApp inbox: answering %s failed", mask_personal_numbers(sender))
+            finally:
+                self._taken.discard(sender)
 
-    def _unanswered(self) -> list[tuple[int, str, str, dict[str, Any]]]:
+    def _waiting_senders(self) -> list[str]:
         with self.db.session() as db:
-            return [(r.id, r.message_id, r.sender, dict(r.payload)) for r in channels.unanswered(db, CHANNEL, 50)]
+            return channels.waiting_senders(db, CHANNEL, 200)
 
-    async def _answer_sender(self, sender: str, items: list[tuple[int, str, dict[str, Any]]]) -> None:
-        for inbox_id, message_id, message in items:
-            await asyncio.to_thread(self._answer, inbox_id, message_id, sender, message)
+    def _answer_sender(self, sender: str) -> int:
+        """Her messages, oldest first, under her lock: a worker in another replica waits, then finds them answered."""
+        answered = 0
+        with self.router.locks.held(CHANNEL, sender):
+            while True:
+                with self.db.session() as db:
+                    row = channels.oldest_unanswered(db, CHANNEL, sender)
+                    found = None if row is None else (row.id, row.message_id, dict(row.payload))
+                if found is None:
+                    return answered
+                self._answer(found[0], found[1], sender, found[2])
+                answered += 1
 
     def _answer(self, inbox_id: int, message_id: str, sender: str, message: dict[str, Any]) -> None:
         text = message_text(message)

@@ -15,10 +15,11 @@ from typing import Any
 
 import aiohttp
 
+from bot.budget import SendBudget
 from bot.channels.text import shorten, split_text
 from bot.outbox import Limits, SendFailure
 from bot.settings import WHATSAPP_TEMPLATE_VARIABLES, WhatsAppSettings
-from common.enums import Channel, OutboxKind
+from common.enums import Channel, Lane, OutboxKind
 from common.messages import Reply
 from content.schema import Strings
 from store import channels
@@ -36,7 +37,11 @@ TEMPLATE_PARAMETER_LIMIT = 1024
 # Leave a margin: a message queued at 23h59 may leave a little later.
 WINDOW = timedelta(hours=23, minutes=50)
 
-RATE_LIMITED = {4, 80007, 130429, 131048, 131056}
+# Over a limit of the whole number or app (130429 throughput, 80007 and 4 call rate, 131048 spam rate): every
+# process waits. Over the pair rate with one person (131056, about one message per 6 s): only she does.
+ACCOUNT_LIMITED = {4, 80007, 130429, 131048}
+PAIR_LIMITED = 131056
+ACCOUNT_WAIT, PAIR_WAIT = 1.0, 6.0
 BLOCKED = {131050}  # the person stopped messages from this business
 WINDOW_CLOSED = 131047  # "re-engagement message": more than 24 hours since the person last wrote
 
@@ -44,9 +49,8 @@ Shortener = Callable[[list[str]], list[str]]
 
 
 def sending_limits(rate: float) -> Limits:
-    """WhatsApp's rate, in batches of about a second's worth: a reply queued behind a broadcast waits for one batch
-    at most (replies go first within the outbox)."""
-    return Limits(per_second=rate, batch=max(20, int(rate)))
+    """WhatsApp's rate, with enough messages in flight per process to keep it (a request takes tens of ms)."""
+    return Limits(per_second=rate, concurrency=max(4, int(rate) // 10))
 
 
 def render(text: str, options: Sequence[tuple[str, str]], strings: Strings, ids: Shortener) -> list[dict[str, Any]]:
@@ -102,9 +106,11 @@ class WindowClosed(Exception):
 
 
 class GraphClient:
-    """A thin client for POST /{phone_number_id}/messages; errors come out as SendFailure."""
+    """A thin client for POST /{phone_number_id}/messages, each message on a slot of the number's send budget;
+    errors come out as SendFailure."""
 
-    def __init__(self, settings: WhatsAppSettings) -> None:
+    def __init__(self, settings: WhatsAppSettings, budget: SendBudget) -> None:
+        self.budget = budget
         self.url = f"{settings.api_base_url}/{settings.phone_number_id}/messages"
         self.headers = {"Authorization": f"Bearer {settings.token}"}
         self._session: aiohttp.ClientSession | None = None
@@ -113,8 +119,10 @@ class GraphClient:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        await self.budget.close()
 
-    async def send(self, recipient: str, message: dict[str, Any]) -> str:
+    async def send(self, recipient: str, message: dict[str, Any], lane: Lane = Lane.URGENT) -> str:
+        await self.budget.slot(lane)
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         payload = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": recipient, **message}
@@ -135,8 +143,12 @@ class GraphClient:
         details = (problem.get("error_data") or {}).get("details") if isinstance(problem, dict) else None
         if details:
             reason += f" ({details})"
-        if status == 429 or code in RATE_LIMITED:
-            raise SendFailure("retry", reason, retry_after=_seconds(retry_after))
+        if code == PAIR_LIMITED:
+            raise SendFailure("retry", reason, retry_after=_seconds(retry_after) or PAIR_WAIT)
+        if status == 429 or code in ACCOUNT_LIMITED:
+            wait = _seconds(retry_after) or ACCOUNT_WAIT
+            await self.budget.hold(wait)
+            raise SendFailure("retry", reason, retry_after=wait)
         if status >= 500:
             raise SendFailure("retry", reason)
         if code == WINDOW_CLOSED:
@@ -162,32 +174,38 @@ class WhatsAppTransport:
     def __init__(self, settings: WhatsAppSettings, client: GraphClient, db: Database, strings: Strings) -> None:
         self.settings, self.client, self.db, self.strings = settings, client, db, strings
 
-    async def deliver(self, recipient: str, message: Reply, kind: OutboxKind) -> str:
+    async def deliver(
+        self, recipient: str, message: Reply, kind: OutboxKind, lane: Lane = Lane.URGENT, first_part: int = 0
+    ) -> str:
         if message.edit_of is not None:
             # WhatsApp cannot edit a sent message: a broadcast's progress is not sent again at every count.
             return message.edit_of
         text = message.text
         if kind != OutboxKind.REPLY and not await asyncio.to_thread(self._window_open, recipient):
-            return await self._send_template(recipient, kind, text)
+            return await self._send_template(recipient, kind, text, lane)
         options = [(option.title, option.payload) for option in message.options]
         messages = await asyncio.to_thread(render, text, options, self.strings, self._ids)
-        platform_id = ""
+        platform_id, sent = "", first_part
         try:
-            for piece in messages:
-                platform_id = await self.client.send(recipient, piece)
+            for piece in messages[first_part:]:
+                platform_id = await self.client.send(recipient, piece, lane)
+                sent += 1
+        except SendFailure as failure:
+            failure.parts_sent = sent  # a retry goes on from the part that failed
+            raise
         except WindowClosed:
             if kind == OutboxKind.REPLY:
                 raise SendFailure("failed", "WhatsApp says the 24-hour window is closed for a reply") from None
-            return await self._send_template(recipient, kind, text)
+            return await self._send_template(recipient, kind, text, lane)
         return platform_id
 
-    async def _send_template(self, recipient: str, kind: OutboxKind, text: str) -> str:
+    async def _send_template(self, recipient: str, kind: OutboxKind, text: str, lane: Lane) -> str:
         name = self.settings.templates.get(kind)
         if name is None:
             variable = WHATSAPP_TEMPLATE_VARIABLES.get(kind, "WHATSAPP_TEMPLATE_NOTICE")
             raise SendFailure("failed", f"outside the 24-hour window and no template for {kind} messages ({variable})")
         try:
-            return await self.client.send(recipient, template(name, self.settings.template_language, text))
+            return await self.client.send(recipient, template(name, self.settings.template_language, text), lane)
         except SendFailure as failure:
             if failure.kind != "failed":
                 raise
