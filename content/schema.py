@@ -494,7 +494,7 @@ class Topic(Strict):
 
     id: TopicId
     # A retrieval intent (ask_disbursement, ask_card, ...): the intent classifier learns the parent intent.
-    intent: str = Field(pattern=r"^ask_[a-z_]+$")
+    intent: str = Field(pattern=r"^ask_[a-z0-9_]+$")
     title: Label
     examples: tuple[Example, ...] = Field(min_length=5, max_length=15)
     answer: Annotated[str, StringConstraints(min_length=1, max_length=CATALOGUE_ANSWER_LIMIT)]
