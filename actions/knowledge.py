@@ -61,9 +61,12 @@ def answer(request: Request) -> list[Reply]:
     """The topic a button named or the NLU was sure of; a bare intent button lists its topics; else "not sure"."""
     content = request.content
     topic = content.topics.get(request.entity("topic") or "")
-    if topic is None or topic.intent != request.intent:
-        if Payload.parse(request.text) is not None:
+    button = Payload.parse(request.text) is not None
+    if topic is None and button:
+        topic = content.overview(request.intent)
+        if topic is None:
             return [pick_topic(request)]
+    if topic is None or topic.intent != request.intent:
         return unknown(request)
     request.topic = topic.id
     return [render(topic, content)]

@@ -42,6 +42,11 @@ class Content:
     def topics_for(self, intent: str) -> list[Topic]:
         return [topic for topic in self.topics.values() if topic.intent == intent]
 
+    def overview(self, intent: str) -> Topic | None:
+        """The topic a bare intent button (`/ask_rights`) answers, if the content names one."""
+        topic = self.strings.catalogue.overviews.get(intent)
+        return self.topics.get(topic) if topic else None
+
     @property
     def retrieval_intents(self) -> set[str]:
         """The intents the catalogue answers (Rasa retrieval intents: `<intent>/<topic id>`)."""
@@ -156,6 +161,9 @@ def _cross_check(content: Content) -> list[str]:
         problems += content.complaints.cross_check()
     if content.topics and content.strings.catalogue.human_topic not in content.topics:
         problems.append(f"strings catalogue.human_topic: {content.strings.catalogue.human_topic} is not a topic")
+    for intent, topic_id in content.strings.catalogue.overviews.items():
+        if topic_id not in content.topics or content.topics[topic_id].intent != intent:
+            problems.append(f"strings catalogue.overviews: {intent} → {topic_id} is not a topic of that intent")
     categories = {c.id for c in content.complaints.categories} if content.complaints else set()
     for topic in content.topics.values():
         problems += [

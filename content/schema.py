@@ -385,6 +385,9 @@ class CatalogueTexts(Texts):
     sources_none: Message
     # How each kind of source is described on SUMBER (content/sources.yml `basis`).
     basis: dict[SourceBasis, Message]
+    # The topic a bare intent button answers (the main menu's "Hak peserta" sends /ask_rights); an intent not listed
+    # here lists its questions instead.
+    overviews: dict[str, TopicId]
     # The topic "Hubungi pendamping" answers (where to reach a person), after her pendamping's name if known.
     human_topic: TopicId
     # Words that make a message a question (lower case): a question nothing answers gets the honest "I don't

@@ -51,9 +51,9 @@ def test_a_number_picks_from_the_last_menu(router: Router, content: Content) -> 
     first = router.handle(Inbound("rest", "ibu-citra", "menu"))
     menu = first[-1].options
     pick = next(i for i, option in enumerate(menu, start=1) if option.payload == "/ask_rights")
-    rights = content.default_topic("ask_rights")
+    rights = content.overview("ask_rights")
     assert rights is not None
-    assert rights.text[:40] in shown(router.handle(Inbound("rest", "ibu-citra", str(pick))))
+    assert rights.answer[:40] in shown(router.handle(Inbound("rest", "ibu-citra", str(pick))))
     assert "Nomor 42 tidak ada" in shown(router.handle(Inbound("rest", "ibu-citra", "42")))
 
 
