@@ -45,7 +45,7 @@ test: install train browser ## lint, type-check and run every test (SQLite, Post
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
-eval: install ## cross-validate the NLU: per-intent precision/recall/F1, worst confusions
+eval: install ## cross-validate the NLU (per-intent F1, worst confusions), then the catalogue held-out set: topic accuracy, honest unknowns
 	$(VENV)/bin/sahabat nlu eval
 
 bench: bench-nlu bench-send bench-groups bench-channels bench-dashboard ## every benchmark below, in one run

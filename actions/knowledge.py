@@ -13,7 +13,7 @@ from content.loader import Content
 from content.schema import Topic
 from store import catalogue
 
-FEEDBACK_INTENT = "topic_feedback"
+FEEDBACK_INTENT = "rate_answer"
 # Another action sends her last question to her pendamping (or the koordinator's queue); this only offers it.
 SEND_QUESTION = Payload("send_question").render()
 HELP = Payload("help").render()

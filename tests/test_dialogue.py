@@ -60,7 +60,7 @@ def test_a_number_picks_from_the_last_menu(router: Router, content: Content) -> 
 def test_gibberish_and_off_topic_offer_the_menu(router: Router) -> None:
     for text in ["asdfghjkl", "qwpoeiruty zmxncb", "resep rendang gimana", "siapa presiden amerika"]:
         answer = shown(router.handle(Inbound("rest", "ibu-dewi", text)))
-        assert "Maaf" in answer and "1. Hak peserta" in answer, f"{text!r} was answered with:\n{answer}"
+        assert "Maaf" in answer and ". Hak peserta" in answer, f"{text!r} was answered with:\n{answer}"
 
 
 @pytest.mark.parametrize(

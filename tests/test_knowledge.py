@@ -121,7 +121,7 @@ def test_erasing_her_data_erases_her_feedback(router: Router, content: Content, 
 
 @pytest.mark.parametrize(
     "said",
-    ["bu kapan ada bantuan pupuk subsidi buat petani?", "gimana cara bikin paspor buat umroh"],
+    ["resep rendang gimana", "siapa presiden amerika"],
 )
 def test_a_question_nothing_answers_gets_an_honest_answer_and_the_pendamping(
     router: Router, content: Content, said: str
