@@ -18,15 +18,19 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import httpx
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nlu.client import NluClient, Parse  # noqa: E402
+from nlu.client import FALLBACK_INTENT, NluClient, Parse, parse_response  # noqa: E402
 from nlu.evaluation import accuracy, load_labelled  # noqa: E402
 from nlu.normalizer import normalize  # noqa: E402
 from nlu.rasa_env import CATALOGUE, RasaEnvironment, write_training_input  # noqa: E402
@@ -75,19 +79,41 @@ def _answered(parse: Parse, threshold: float) -> str | None:
     return parse.topic if parse.topic is not None and parse.topic_confidence >= threshold else None
 
 
-def topic_sweep(parses: list[tuple[Parse, str]]) -> list[str]:
+def _global(body: dict[str, Any], also_fallback: bool) -> Parse:
+    """The same parse with the topic taken from the selector's `default` ranking (all topics) instead of the one
+    under the predicted intent: a variant measured here against the one the app uses."""
+    parse = parse_response(str(body.get("text", "")), body)
+    selector = body.get("response_selector") or {}
+    retrieval = set(selector.get("all_retrieval_intents", []))
+    if parse.intent not in retrieval and not (also_fallback and parse.intent == FALLBACK_INTENT):
+        return replace(parse, topic=None, topic_confidence=0.0)
+    best = selector["default"]["response"]
+    return replace(parse, topic=best["intent_response_key"].split("/")[1], topic_confidence=best["confidence"])
+
+
+VARIANTS: dict[str, Callable[[dict[str, Any]], Parse]] = {
+    "within the predicted intent (used)": lambda body: parse_response(str(body.get("text", "")), body),
+    "all topics, retrieval intents": lambda body: _global(body, also_fallback=False),
+    "all topics, also nlu_fallback": lambda body: _global(body, also_fallback=True),
+}
+
+
+def topic_sweep(bodies: list[tuple[dict[str, Any], str]]) -> list[str]:
     """Catalogue topics on the split: first choice right, and per threshold the share answered rightly (topic
-    examples) and answered honestly with "no sure answer" (out_of_scope examples)."""
-    topical = [(p, label.split("/")[1]) for p, label in parses if "/" in label]
-    outside = [p for p, label in parses if label == "out_of_scope"]
-    first = sum(p.topic == want for p, want in topical) / max(len(topical), 1)
-    lines = [f"catalogue topics on the split: {len(topical)} questions, first choice right {first:.3f}"]
-    lines.append(f"  {'threshold':>9} {'right':>6} {'wrong':>6} {'honest (out_of_scope)':>22}")
-    for threshold in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6):
-        right = sum(_answered(p, threshold) == want for p, want in topical) / max(len(topical), 1)
-        wrong = sum(_answered(p, threshold) not in (None, want) for p, want in topical) / max(len(topical), 1)
-        honest = sum(_answered(p, threshold) is None for p in outside) / max(len(outside), 1)
-        lines.append(f"  {threshold:>9.1f} {right:>6.3f} {wrong:>6.3f} {honest:>22.3f}")
+    examples), wrongly, and answered honestly with "no sure answer" (out_of_scope examples)."""
+    lines = []
+    for name, variant in VARIANTS.items():
+        parses = [(variant(body), label) for body, label in bodies]
+        topical = [(p, label.split("/")[1]) for p, label in parses if "/" in label]
+        outside = [p for p, label in parses if label == "out_of_scope"]
+        first = sum(p.topic == want for p, want in topical) / max(len(topical), 1)
+        lines.append(f"catalogue topics on the split, {name}: {len(topical)} questions, first choice right {first:.3f}")
+        lines.append(f"  {'threshold':>9} {'right':>6} {'wrong':>6} {'honest (out_of_scope)':>22}")
+        for threshold in (0.0, 0.2, 0.3, 0.4, 0.5, 0.6):
+            right = sum(_answered(p, threshold) == want for p, want in topical) / max(len(topical), 1)
+            wrong = sum(_answered(p, threshold) not in (None, want) for p, want in topical) / max(len(topical), 1)
+            honest = sum(_answered(p, threshold) is None for p in outside) / max(len(outside), 1)
+            lines.append(f"  {threshold:>9.1f} {right:>6.3f} {wrong:>6.3f} {honest:>22.3f}")
     return lines
 
 
@@ -153,11 +179,11 @@ def main() -> None:
         with rasa.serve(model) as server:
             load_s = time.perf_counter() - start
             client = NluClient(server.url)
-            parses = [(client.parse(text), label) for text, label in test]
-            intents = {p.text: p.intent for p, _ in parses}
+            bodies = [(httpx.post(f"{server.url}/model/parse", json={"text": t}).json(), label) for t, label in test]
+            intents = {str(body["text"]): parse_response(str(body["text"]), body).intent for body, _ in bodies}
             split_acc, _ = accuracy(intents.__getitem__, [(t, label.split("/")[0]) for t, label in test])
             if name.startswith("ours"):
-                sweep = topic_sweep(parses)
+                sweep = topic_sweep(bodies)
             holdout_acc, misses = accuracy(client.intent_of, holdout) if holdout else (0.0, [])
             perf = latency(client, [t for t, _ in test], options.parses)
             client.close()
