@@ -49,6 +49,8 @@ def render(topic: Topic, content: Content, lead: str | None = None) -> Reply:
     options = [Option(content.topics[ref].title, topic_payload(content.topics[ref])) for ref in topic.options]
     if topic.complaint is not None:
         options.append(Option(texts.complaint_button, complaint_payload(topic.complaint)))
+    if topic.unknowable:  # what the assistant cannot see, her pendamping can find out
+        options.append(Option(texts.ask_pendamping_button, SEND_QUESTION))
     options += [
         Option(texts.helpful_button, feedback_payload(topic, True)),
         Option(texts.unhelpful_button, feedback_payload(topic, False)),
@@ -98,7 +100,7 @@ def talk_to_human(request: Request) -> list[Reply]:
     topic = content.topics[content.strings.catalogue.human_topic]
     reply = render(topic, content, lead)
     texts = content.strings.catalogue
-    options = (Option(texts.ask_pendamping_button, SEND_QUESTION), *reply.options)
+    options = tuple(dict.fromkeys((Option(texts.ask_pendamping_button, SEND_QUESTION), *reply.options)))
     request.topic = topic.id
     return [Reply(reply.text, options[:MAX_OPTIONS])]
 

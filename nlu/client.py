@@ -9,7 +9,7 @@ import httpx
 FALLBACK_INTENT = "nlu_fallback"
 # Below this confidence in its topic (within the predicted intent), a catalogue question gets the honest "no sure
 # answer" instead of a guess. Measured on cross-validation of the training data (config.yml, README "NLU").
-TOPIC_THRESHOLD = 0.3
+TOPIC_THRESHOLD = 0.4
 
 
 class NluUnavailable(RuntimeError):
