@@ -69,8 +69,11 @@ bench-channels: install train ## 200 chats, one question each, at once: answered
 content-check: install ## validate content/ and list entries due for re-checking
 	$(VENV)/bin/sahabat content check
 
+content-report: install ## the last 30 days: topics rated not helpful, questions that reached no topic (masked)
+	$(VENV)/bin/sahabat content report
+
 clean: ## remove trained models and local data (keeps the environments)
 	rm -rf models var results .rasa
 
 .PHONY: help install train run chat test browser eval bench bench-nlu bench-send bench-groups bench-channels \
-	bench-dashboard content-check clean
+	bench-dashboard content-check content-report clean

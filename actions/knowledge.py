@@ -37,7 +37,7 @@ def complaint_payload(category: str) -> str:
 
 
 def source_line(topic: Topic, content: Content) -> str:
-    """ "Sumber: Pedoman PKH 2021; Info umum Kemensos": each short name once, in the topic's order."""
+    """The line under an answer, "Sumber: Pedoman PKH 2021; Info umum Kemensos": each short name once, in order."""
     shorts = dict.fromkeys(content.sources[key].short for key in topic.sources)
     return content.strings.catalogue.source_line.format(sources="; ".join(shorts))
 
