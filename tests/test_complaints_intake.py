@@ -99,7 +99,7 @@ def test_cancelling_or_leaving_stores_nothing(router: Router, database: Database
             ("mau lapor pendamping minta uang potongan", contains("koordinator", "Sejak kapan")),
             ("bulan ini", contains("Ringkasan", "Perilaku pendamping")),
             ("batal", contains("tidak dikirim")),
-            ("mau lapor bantuan belum cair padahal tetangga sudah", contains("Sejak kapan")),
+            ("sy mau komplain, bantuan belum cair", contains("Sejak kapan")),
             ("menu", contains("Saya bisa membantu")),
         ],
         channel=NURHAYATI[0],
