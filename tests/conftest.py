@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -19,10 +20,10 @@ POSTGRES_ADMIN_URL = os.environ.get("SAHABAT_TEST_POSTGRES", "postgresql://postg
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A migrated, empty database of each kind; PostgreSQL gets a database of its own, dropped afterwards."""
-    if request.param == "sqlite":
+@contextlib.contextmanager
+def fresh_database(kind: str, tmp_path: Path) -> Iterator[Database]:
+    """A migrated, empty database; PostgreSQL gets a database of its own, dropped afterwards."""
+    if kind == "sqlite":
         db = Database(f"sqlite:///{tmp_path / 'test.db'}")
         db.migrate()
         yield db
@@ -40,6 +41,20 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         db.dispose()
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated, empty database of each kind."""
+    with fresh_database(request.param, tmp_path) as db:
+        yield db
+
+
+@pytest.fixture
+def postgres_database(tmp_path: Path) -> Iterator[Database]:
+    """For what only PostgreSQL supports (several processes on one database)."""
+    with fresh_database("postgresql", tmp_path) as db:
+        yield db
 
 
 @pytest.fixture(scope="session")
