@@ -3,9 +3,11 @@ lines in actions/, and functions over 40 lines.
 
     .venv/bin/python scripts/code_counts.py [ROOT]     # ROOT defaults to this checkout
 
-A "bare literal" is a string constant (not a docstring) equal to a value of a role, status or outbox-kind enum in
-*this* checkout's common/enums.py, found in the app's Python outside common/enums.py, tests/ and migrations (which
-must keep plain strings). The vocabulary comes from this checkout, so an older ROOT is counted by today's names.
+A "bare literal" is a string constant equal to a value of a role, status or outbox-kind enum in *this* checkout's
+common/enums.py, used as a value: compared (`status == "sent"`, `role in ("ketua", ...)`), assigned, returned or
+passed as a keyword argument (`status="pending"`) — not a dict key, placeholder name or file name. Counted in the
+app's Python outside common/enums.py, tests/ and migrations (which must keep plain strings). The vocabulary
+comes from this checkout, so an older ROOT is counted by today's names.
 """
 
 from __future__ import annotations
@@ -36,14 +38,17 @@ def app_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.py") if not SKIP_PARTS & set(p.relative_to(root).parts))
 
 
-def docstring_nodes(tree: ast.AST) -> set[int]:
-    ids: set[int] = set()
+def value_constants(tree: ast.AST) -> list[ast.Constant]:
+    """String constants used as values: operands of a comparison (or in a tuple/set/list compared against),
+    assigned, returned or passed as keyword arguments."""
+    found: list[ast.expr] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-                ids.add(id(first.value))
-    return ids
+        if isinstance(node, ast.Compare):
+            for operand in [node.left, *node.comparators]:
+                found += operand.elts if isinstance(operand, ast.Tuple | ast.Set | ast.List) else [operand]
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.Return | ast.keyword) and node.value is not None:
+            found.append(node.value)
+    return [n for n in found if isinstance(n, ast.Constant) and isinstance(n.value, str)]
 
 
 def main() -> None:
@@ -54,14 +59,11 @@ def main() -> None:
         source = path.read_text(encoding="utf-8")
         ignores += len(IGNORE.findall(source))
         tree = ast.parse(source)
-        docs = docstring_nodes(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None:
                 long_functions += node.end_lineno - node.lineno + 1 > 40
-            if path.relative_to(root).as_posix() == "common/enums.py":
-                continue
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
-                literals += node.value in words
+        if path.relative_to(root).as_posix() != "common/enums.py":
+            literals += sum(node.value in words for node in value_constants(tree))
     actions_lines = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in (root / "actions").glob("*.py"))
     print(f"checkout: {root}")
     print(f"bare status/role/kind literals outside common/enums.py: {literals}")
