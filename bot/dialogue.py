@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -68,6 +68,15 @@ class _NeedsParse(Exception):
 
 # Text → what the NLU understood (None: the NLU was unavailable), carried into the turn's second run.
 Parsed = dict[str, Understood | None]
+
+
+def with_notice(notice: str, replies: list[Reply]) -> list[Reply]:
+    """The privacy notice at the top of the first reply: one platform message, not two (Telegram allows one bot 30
+    messages a second, so a separate notice halved how many new people it could answer at once)."""
+    if not replies or replies[0].edit_of is not None:
+        return [Reply(notice), *replies]
+    first = replies[0]
+    return [replace(first, text=f"{notice}\n\n{first.text}"), *replies[1:]]
 
 
 class Router:
@@ -164,7 +173,7 @@ class Router:
             request.text = text
             if not request.erased and person.privacy_notice_at is None:
                 person.privacy_notice_at = request.now
-                replies = [Reply(self.content.strings.privacy_notice), *replies]
+                replies = with_notice(self.content.strings.privacy_notice, replies)
             if seen is not None:
                 seen.replies = [reply.as_body() for reply in replies]
             if request.erased:

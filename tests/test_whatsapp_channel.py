@@ -190,7 +190,7 @@ async def test_a_retried_webhook_is_answered_once(app: App, graph: FakeGraphApi,
     body = fake_graph.text(IBU, "wamid.SAME", "/help")
     statuses = await asyncio.gather(*(app.post(body) for _ in range(3)))
     assert statuses == [200, 200, 200]
-    await graph.wait_for(lambda: len(graph.to(IBU)) >= 2)
+    await graph.wait_for(lambda: len(graph.to(IBU)) >= 1)
     await asyncio.sleep(0.5)
     assert bodies(graph.to(IBU)).count("Saya bisa membantu") == 1
     assert count(database, InboxMessage) == 1
@@ -223,7 +223,7 @@ async def test_a_message_accepted_before_a_crash_is_answered_after_the_restart(
 
 async def test_delivery_reports_update_the_outbox_row(app: App, graph: FakeGraphApi, database: Database) -> None:
     await app.post(fake_graph.text(IBU, "wamid.HI", "/help"))  # opens the 24-hour window
-    await graph.wait_for(lambda: len(graph.to(IBU)) >= 2)
+    await graph.wait_for(lambda: len(graph.to(IBU)) >= 1)
     with database.session() as db:
         outbox.enqueue(
             db,
