@@ -50,6 +50,9 @@ class Inbound:
     text: str = ""
     # The platform's id for this message: a retried webhook carries the same one and is answered once.
     message_id: str | None = None
+    # Written in a group chat (Telegram): the answer is read by everyone there, so no privacy notice goes with it;
+    # she gets it with her first answer in a private chat.
+    in_group: bool = False
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,7 @@ class Router:
             )
             replies, understood = self._reply(request, parsed)
             request.text = text
-            if not request.erased and person.privacy_notice_at is None:
+            if not request.erased and person.privacy_notice_at is None and not inbound.in_group:
                 person.privacy_notice_at = request.now
                 replies = [Reply(self.content.strings.privacy_notice), *replies]
             if seen is not None:

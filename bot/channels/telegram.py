@@ -303,7 +303,8 @@ class TelegramChannel:
             return channels.full_payload(session, data)
 
     async def _route(self, update: Update, sender: int, chat_id: int, text: str) -> None:
-        inbound = Inbound(CHANNEL, str(sender), text, f"{self.application.bot.id}:{update.update_id}")
+        message_id = f"{self.application.bot.id}:{update.update_id}"
+        inbound = Inbound(CHANNEL, str(sender), text, message_id, in_group=chat_id != sender)
         replies = await asyncio.to_thread(self.router.handle, inbound)
         await self._send(chat_id, replies, inbound)
         # Sent: a retry of this update (a webhook answer that got lost) now gets nothing rather than a repeat; in a
