@@ -16,6 +16,7 @@ from common.messages import Reply
 from store import outbox
 from store.db import Database
 from store.models import ChannelIdentity, OutboxMessage, Person
+from tests.waiting import wait_for
 
 
 class RecordingTransport:
@@ -141,10 +142,10 @@ async def test_rows_in_flight_at_a_crash_are_sent_after_the_restart(database: Da
     sender = OutboxSender(database, transport, Limits(per_second=30))
     stop = asyncio.Event()
     task = asyncio.create_task(sender.run(stop, idle=0.05))
-    await asyncio.sleep(0.5)
+    await wait_for(lambda: statuses(database) == Counter({"sent": 3}), describe=lambda: statuses(database))
     stop.set()
     await task
-    assert statuses(database) == Counter({"sent": 3}) and len(transport.delivered) == 3
+    assert len(transport.delivered) == 3
 
 
 def test_delivery_reports_update_their_row(database: Database) -> None:

@@ -26,6 +26,7 @@ from store.db import Database
 from store.models import ChannelIdentity, OutboxMessage, Person, Turn
 from tests.dialog import BOTH_CHANNELS
 from tests.fake_telegram import TOKEN, FakeBotApi
+from tests.waiting import wait_for
 
 
 @pytest.fixture
@@ -83,11 +84,12 @@ async def test_the_commands_menu_and_deep_links_reach_the_dialogue(
     await fake.wait_for(lambda: any(rights.text[:40] in t for t in fake.texts_to(502)))
 
     fake.say(502, "/start KLP-7Q2X")
-    await fake.wait_for(lambda: len(fake.sent) >= 3)
-    await asyncio.sleep(0.2)
-    with database.session() as db:
-        said = list(db.scalars(select(Turn.text).where(Turn.direction == "in").order_by(Turn.id)))
-    assert said[-1] == "/start KLP-7Q2X"
+
+    def said_last() -> str | None:
+        with database.session() as db:
+            return db.scalars(select(Turn.text).where(Turn.direction == "in").order_by(Turn.id.desc())).first()
+
+    await wait_for(lambda: said_last() == "/start KLP-7Q2X", describe=said_last)
 
 
 @pytest.mark.parametrize("kind", ["voice", "sticker", "photo", "document"])
