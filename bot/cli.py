@@ -88,7 +88,7 @@ def cmd_content_check(_: Settings, args: argparse.Namespace) -> int:
     except ContentError as error:
         print(error)
         return 1
-    today = args.today or dt.date.today()
+    today = args.today or dt.datetime.now(dt.UTC).date()
     print(
         f"strings: {len(type(content.strings).model_fields)} keys; topics: {len(content.topics)}; "
         f"lessons: {len(content.sessions)}; catalogue modules: "

@@ -268,7 +268,8 @@ class Builder:
         return found
 
     def complaint_rows(self, staff: dict[str, list[int]]) -> list[str]:
-        assert self.content.complaints is not None
+        if self.content.complaints is None:
+            raise RuntimeError("the complaints content is missing")
         categories = [c.id for c in self.content.complaints.categories]
         supervisor = {p: staff["koordinator"][i // PENDAMPING_EACH] for i, p in enumerate(staff["pendamping"])}
         rows, events, tickets = [], [], []
@@ -475,12 +476,14 @@ async def measure(
         for role, person_id in viewers.items():
             with db.session() as session:
                 person = session.get(Person, person_id)
-                assert person is not None
+                if person is None:
+                    raise RuntimeError(f"person {person_id} was not built")
                 token = dashboard_access.new_login(session, person, dt.datetime.now(dt.UTC))
             jar = aiohttp.CookieJar(unsafe=True)  # the default jar keeps no cookies for an IP address
             async with aiohttp.ClientSession(f"http://127.0.0.1:{port}", cookie_jar=jar) as client:
                 async with client.get(f"{dashboard_access.LOGIN_PATH}{token}") as response:
-                    assert response.status == 200, response.status
+                    if response.status != 200:
+                        raise RuntimeError(f"signing in answered {response.status}")
                 case = await visible_ticket(db, person_id, built["tickets"])
                 for name, path in PAGES.items():
                     url = path.format(ticket=case)
@@ -489,7 +492,8 @@ async def measure(
                         started = time.perf_counter()
                         async with client.get(url) as response:
                             await response.read()
-                            assert response.status == 200, (url, response.status)
+                            if response.status != 200:
+                                raise RuntimeError(f"{url} answered {response.status}")
                         if attempt:  # the first request warms caches up
                             samples.append((time.perf_counter() - started) * 1000)
                     timings[(name, role)] = samples

@@ -209,7 +209,8 @@ class TelegramChannel:
             log.info("Telegram: webhook mode, updates at %s", urlparse(self.settings.webhook_url).path)
         else:
             updater = self.application.updater
-            assert updater is not None  # built with one unless in webhook mode
+            if updater is None:
+                raise RuntimeError("the Telegram application is built with an updater unless in webhook mode")
             await updater.start_polling(allowed_updates=ALLOWED_UPDATES)
             log.info("Telegram: polling as @%s", self.application.bot.username)
 
