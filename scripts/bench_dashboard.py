@@ -281,6 +281,7 @@ class Builder:
             first_due = add_working_days(created, 2, "Asia/Jakarta")
             resolution_due = add_working_days(created, 10, "Asia/Jakarta")
             about_pendamping = self.rng.random() < 0.1
+            assignee: int | None
             level, assignee = (
                 ("koordinator", supervisor[pendamping]) if about_pendamping else ("pendamping", pendamping)
             )

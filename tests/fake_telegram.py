@@ -123,7 +123,7 @@ class FakeBotApi:
         return self.push("callback_query", query)
 
     def send_media(self, chat_id: int, kind: str) -> int:
-        media: dict[str, Any] = {
+        media_of: dict[str, dict[str, Any]] = {
             "voice": {"voice": {"file_id": "v1", "file_unique_id": "uv1", "duration": 3}},
             "sticker": {
                 "sticker": {
@@ -138,8 +138,8 @@ class FakeBotApi:
             },
             "photo": {"photo": [{"file_id": "p1", "file_unique_id": "up1", "width": 90, "height": 90}]},
             "document": {"document": {"file_id": "d1", "file_unique_id": "ud1", "file_name": "kk.pdf"}},
-        }[kind]
-        return self.push("message", self._message(chat_id, chat_id, "private", **media))
+        }
+        return self.push("message", self._message(chat_id, chat_id, "private", **media_of[kind]))
 
     async def wait_for(self, condition: Any, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
