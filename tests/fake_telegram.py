@@ -62,7 +62,7 @@ class FakeBotApi:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = int(self._runner.addresses[0][1])
         return self.base_url
 
     @property
@@ -99,7 +99,9 @@ class FakeBotApi:
         """An update for a webhook post (not queued for getUpdates)."""
         return {"update_id": next(self._update_ids), kind: payload}
 
-    def text_message(self, chat_id: int, text: str, user_id: int | None = None, chat_type: str = "private") -> dict:  # type: ignore[type-arg]
+    def text_message(
+        self, chat_id: int, text: str, user_id: int | None = None, chat_type: str = "private"
+    ) -> dict[str, Any]:
         fields: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             fields["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]

@@ -16,6 +16,7 @@ import pytest
 
 from bot import cli
 from bot.settings import Settings, SettingsError
+from common.enums import Channel, OutboxKind
 from common.messages import Reply
 from store import outbox
 from store.db import Database
@@ -91,10 +92,10 @@ async def test_the_app_serves_telegram_and_whatsapp_from_environment_variables(
         with database.session() as db:
             outbox.enqueue(
                 db,
-                channel="telegram",
+                channel=Channel.TELEGRAM,
                 recipient="111",
                 message=Reply("Pertemuan besok jam 9."),
-                kind="broadcast",
+                kind=OutboxKind.BROADCAST,
                 dedup_key="app:1",
             )
         await telegram.wait_for(lambda: "Pertemuan besok jam 9." in telegram.texts_to(111), 20)

@@ -10,7 +10,9 @@ import pytest
 from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 from sqlalchemy import select
 
+from common.enums import Channel, OutboxStatus
 from content.loader import Content
+from reminders.leader import LEASE
 from reminders.scheduler import ReminderScheduler
 from store.db import Database
 from store.models import Group, Meeting, MeetingReply, OutboxMessage
@@ -55,7 +57,7 @@ def schedulers(database: Database, content: Content) -> Iterator[list[ReminderSc
     """Schedulers made by a test, each stopped at the end. Nurhayati, imported with her WhatsApp number, has written
     once (opted in); Siti gets hers on Telegram."""
     directory(database)
-    writes_once(database, content, "6281234560002", "whatsapp")
+    writes_once(database, content, "6281234560002", Channel.WHATSAPP)
     made: list[ReminderScheduler] = []
     yield made
     for scheduler in made:
@@ -63,9 +65,9 @@ def schedulers(database: Database, content: Content) -> Iterator[list[ReminderSc
 
 
 def scheduler_at(
-    made: list[ReminderScheduler], database: Database, content: Content, clock: Clock, **options: object
+    made: list[ReminderScheduler], database: Database, content: Content, clock: Clock, lease: timedelta = LEASE
 ) -> ReminderScheduler:
-    scheduler = ReminderScheduler(database, content, clock=clock, **options, channels=BOTH_CHANNELS)  # type: ignore[arg-type]
+    scheduler = ReminderScheduler(database, content, lease=lease, clock=clock, channels=BOTH_CHANNELS)
     made.append(scheduler)
     return scheduler
 
@@ -116,7 +118,7 @@ def test_reminders_follow_a_changed_and_a_cancelled_meeting(
     change(database, meeting, cancelled_at=clock.now)
     scheduler.sync()
     assert scheduler.next_wake(meeting) is None
-    assert [r.status for r in outbox_rows(database, "reminder")].count("pending") == 0
+    assert [r.status for r in outbox_rows(database, "reminder")].count(OutboxStatus.PENDING) == 0
 
 
 def test_after_downtime_the_useful_reminder_is_sent_once(
@@ -136,7 +138,7 @@ def test_after_downtime_the_useful_reminder_is_sent_once(
     assert yes == f"hadir {meeting} 2026-11-10" and len(no.encode()) <= 64  # Telegram's limit for button data
     # Typing the answer instead of pressing the button answers the latest reminder.
     bot = router(database, content, Clock(datetime(2026, 11, 10, 1, 30, tzinfo=UTC)))
-    run_dialog(bot, "7001", [("Tidak bisa hadir", contains("tidak bisa hadir"))], channel="telegram")
+    run_dialog(bot, "7001", [("Tidak bisa hadir", contains("tidak bisa hadir"))], channel=Channel.TELEGRAM)
     with database.session() as db:
         assert db.scalar(select(MeetingReply.occurrence)) == "2026-11-10"
 
@@ -183,14 +185,14 @@ def test_berhenti_ends_reminders_and_mulai_brings_them_back(
     assert scheduler.start()
     assert recipients(database, "reminder")[nurhayati] == 1  # the day-before reminder for 8 December
     bot = router(database, content, clock)
-    run_dialog(bot, "6281234560002", [("BERHENTI", contains("tidak akan menerima", "MULAI"))], channel="whatsapp")
+    run_dialog(bot, "6281234560002", [("BERHENTI", contains("tidak akan menerima", "MULAI"))], channel=Channel.WHATSAPP)
     with database.session() as db:  # her reminder still waiting in the outbox is cancelled too
         status = db.scalar(select(OutboxMessage.status).where(OutboxMessage.person_id == nurhayati))
         assert status == "cancelled"
     clock.now = datetime(2026, 12, 8, 0, 30, tzinfo=UTC)  # two hours before
     scheduler.wake(meeting)
     assert recipients(database, "reminder")[nurhayati] == 1
-    run_dialog(bot, "6281234560002", [("mulai", contains("menerima pengingat", "BERHENTI"))], channel="whatsapp")
+    run_dialog(bot, "6281234560002", [("mulai", contains("menerima pengingat", "BERHENTI"))], channel=Channel.WHATSAPP)
     clock.now = datetime(2026, 12, 14, 3, tzinfo=UTC)
     scheduler.wake(meeting)
     assert recipients(database, "reminder")[nurhayati] == 2

@@ -17,7 +17,7 @@ from bot.channels.telegram import TelegramChannel, TelegramTransport, _rendered,
 from bot.dialogue import Router
 from bot.outbox import Limits, OutboxSender, SendFailure
 from bot.settings import Settings, TelegramSettings
-from common.enums import OutboxKind
+from common.enums import Channel, OutboxKind
 from common.messages import Option, Reply
 from content.loader import Content
 from nlu.client import NluClient
@@ -123,7 +123,7 @@ async def test_staff_get_their_own_commands_menu(
 ) -> None:
     with database.session() as db:
         person = Person(role="pendamping", name="Pak Joko")
-        person.identities.append(ChannelIdentity(channel="telegram", external_id="701"))
+        person.identities.append(ChannelIdentity(channel=Channel.TELEGRAM, external_id="701"))
         db.add(person)
     fake.say(701, "/menu")
     await fake.wait_for(lambda: any(c.get("scope") for c in fake.commands))
@@ -224,10 +224,10 @@ async def test_outbox_rows_reach_telegram_within_the_limits(fake: FakeBotApi, da
         for n in range(40):
             outbox.enqueue(
                 db,
-                channel="telegram",
+                channel=Channel.TELEGRAM,
                 recipient=str(950 + n % 20),
                 message=Reply(f"Pengumuman {n}"),
-                kind="broadcast",
+                kind=OutboxKind.BROADCAST,
                 dedup_key=f"t:{n}",
             )
     bot = outbox_bot(TelegramSettings(TOKEN, fake.base_url), LocalBudget(30))

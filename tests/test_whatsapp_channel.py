@@ -20,7 +20,7 @@ from bot.channels.whatsapp_api import render
 from bot.dialogue import Router
 from bot.outbox import OutboxSender, SendFailure
 from bot.settings import Settings, WhatsAppSettings
-from common.enums import OutboxKind, OutboxStatus
+from common.enums import Channel, OutboxKind, OutboxStatus
 from common.messages import Reply
 from content.loader import Content
 from nlu.client import NluClient
@@ -52,7 +52,7 @@ def settings_for(graph: FakeGraphApi) -> WhatsAppSettings:
         verify_token=fake_graph.VERIFY_TOKEN,
         api_base_url=graph.base_url,
         rate=80,
-        templates={"reminder": "pengingat_pertemuan", "broadcast": "pengumuman_kelompok"},
+        templates={OutboxKind.REMINDER: "pengingat_pertemuan", OutboxKind.BROADCAST: "pengumuman_kelompok"},
     )
 
 
@@ -174,9 +174,12 @@ async def test_a_conversation_with_a_list_and_picks_both_ways(app: App, graph: F
 
 
 async def test_unsupported_messages_get_a_friendly_answer(app: App, graph: FakeGraphApi, content: Content) -> None:
-    for n, (kind, payload) in enumerate(
-        [("audio", {"id": "a1", "voice": True}), ("image", {"id": "i1"}), ("sticker", {"id": "s1"})]
-    ):
+    media: list[tuple[str, dict[str, Any]]] = [
+        ("audio", {"id": "a1", "voice": True}),
+        ("image", {"id": "i1"}),
+        ("sticker", {"id": "s1"}),
+    ]
+    for n, (kind, payload) in enumerate(media):
         assert await app.post(fake_graph.message(IBU, f"wamid.M{n}", kind, payload)) == 200
     await graph.wait_for(lambda: len(graph.to(IBU)) >= 3)
     assert bodies(graph.to(IBU)).count(content.strings.unsupported_media) == 3
@@ -235,10 +238,10 @@ async def test_delivery_reports_update_the_outbox_row(app: App, graph: FakeGraph
     with database.session() as db:
         outbox.enqueue(
             db,
-            channel="whatsapp",
+            channel=Channel.WHATSAPP,
             recipient=IBU,
             message=Reply("Pertemuan besok jam 9."),
-            kind="reminder",
+            kind=OutboxKind.REMINDER,
             dedup_key="r:1",
         )
     app.sender.wake()
@@ -261,13 +264,13 @@ async def test_outside_the_window_reminders_use_their_template_and_a_missing_one
 ) -> None:
     with database.session() as db:
         person = Person()
-        person.identities.append(ChannelIdentity(channel="whatsapp", external_id=IBU))
+        person.identities.append(ChannelIdentity(channel=Channel.WHATSAPP, external_id=IBU))
         db.add(person)
         db.flush()
         db.add(
             Turn(
                 person_id=person.id,
-                channel="whatsapp",
+                channel=Channel.WHATSAPP,
                 direction="in",
                 text="halo",
                 created_at=datetime.now(UTC) - timedelta(hours=30),
@@ -275,18 +278,18 @@ async def test_outside_the_window_reminders_use_their_template_and_a_missing_one
         )
         outbox.enqueue(
             db,
-            channel="whatsapp",
+            channel=Channel.WHATSAPP,
             recipient=IBU,
             message=Reply("Pertemuan kelompok\nbesok jam 9."),
-            kind="reminder",
+            kind=OutboxKind.REMINDER,
             dedup_key="r:tpl",
         )
         outbox.enqueue(
             db,
-            channel="whatsapp",
+            channel=Channel.WHATSAPP,
             recipient=IBU,
             message=Reply("Pengaduan naik ke koordinator."),
-            kind="escalation",
+            kind=OutboxKind.ESCALATION,
             dedup_key="e:tpl",
         )
     app.sender.wake()
@@ -305,7 +308,12 @@ async def test_a_refused_template_says_so_on_the_row(app: App, graph: FakeGraphA
     graph.known_templates = {"something_else"}
     with database.session() as db:
         outbox.enqueue(
-            db, channel="whatsapp", recipient="628111", message=Reply("Rapat"), kind="broadcast", dedup_key="b:tpl"
+            db,
+            channel=Channel.WHATSAPP,
+            recipient="628111",
+            message=Reply("Rapat"),
+            kind=OutboxKind.BROADCAST,
+            dedup_key="b:tpl",
         )
     app.sender.wake()
     await wait_for(lambda: row(database, "b:tpl").status == "failed")

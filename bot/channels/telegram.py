@@ -32,7 +32,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, ExtBot, MessageHandler, filters
 from telegram.request import HTTPXRequest
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from actions.replies import Option, Reply, menu_options
 from bot.budget import SendBudget
@@ -150,6 +150,12 @@ def _failure(error: TelegramError, parts_sent: int = 0) -> SendFailure:
     if isinstance(error, NetworkError):  # timeouts, connection errors, 5xx
         return SendFailure("retry", str(error), parts_sent=parts_sent)
     return SendFailure("failed", str(error))
+
+
+def _telegram_wait(state: RetryCallState) -> float:
+    """Before sending again: the wait Telegram asked for in its 429."""
+    error = state.outcome.exception() if state.outcome is not None else None
+    return retry_seconds(error) if isinstance(error, RetryAfter) else 0.0
 
 
 def outbox_bot(settings: TelegramSettings, budget: SendBudget) -> ExtBot[Lane]:
@@ -332,7 +338,7 @@ class TelegramChannel:
         """One message; refused for the rate limit, it is tried again after Telegram's wait if that is short."""
         async for attempt in AsyncRetrying(
             retry=retry_if_exception(lambda e: isinstance(e, RetryAfter) and retry_seconds(e) <= MAX_REPLY_WAIT),
-            wait=lambda state: retry_seconds(state.outcome.exception()),  # type: ignore[arg-type,union-attr]
+            wait=_telegram_wait,
             stop=stop_after_attempt(REPLY_ATTEMPTS),
             reraise=True,
         ):
