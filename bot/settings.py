@@ -10,9 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from common.enums import OutboxKind
 
@@ -96,7 +97,8 @@ class Environment(BaseSettings):
     nlu_url: str | None = Field(None, alias="SAHABAT_NLU_URL")
     rest_port: int = Field(Settings.rest_port, ge=1, le=65535, alias="SAHABAT_REST_PORT")
     rasa_venv: Path | None = Field(None, alias="SAHABAT_RASA_VENV")
-    reminder_offsets: tuple[timedelta, ...] = Field((), alias="SAHABAT_REMINDER_OFFSETS")
+    # NoDecode: "24h,2h" is handed to `_offsets` as written, not first read as JSON like other tuple variables.
+    reminder_offsets: Annotated[tuple[timedelta, ...], NoDecode] = Field((), alias="SAHABAT_REMINDER_OFFSETS")
     public_url: str | None = Field(None, alias="SAHABAT_PUBLIC_URL")
     telegram_token: str | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str | None = Field(None, alias="TELEGRAM_API_BASE_URL")

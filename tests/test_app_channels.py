@@ -117,6 +117,19 @@ def test_a_malformed_variable_stops_the_start_naming_it(
     monkeypatch.setenv("SAHABAT_REST_PORT", "abc")
     assert cli.main(["admin", "groups"]) == 2
     assert "SAHABAT_REST_PORT" in capsys.readouterr().err
+    monkeypatch.setenv("SAHABAT_REST_PORT", "8080")
+    monkeypatch.setenv("SAHABAT_REMINDER_OFFSETS", "2 jam")
+    with pytest.raises(SettingsError, match="SAHABAT_REMINDER_OFFSETS"):
+        Settings.from_env()
+
+
+def test_the_process_environment_is_read_like_a_given_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAHABAT_REMINDER_OFFSETS", "30m, 1d")
+    monkeypatch.setenv("SAHABAT_REST_PORT", "9090")
+    monkeypatch.setenv("SAHABAT_NLU_URL", "")
+    settings = Settings.from_env()
+    assert settings.reminder_offsets == Settings.from_env({"SAHABAT_REMINDER_OFFSETS": "30m, 1d"}).reminder_offsets
+    assert settings.rest_port == 9090 and settings.nlu_url is None
 
 
 def test_settings_defaults_and_empty_values() -> None:
