@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from actions.registry import ACTIONS, COMMANDS, FORMS, TEXT_COMMANDS
 from actions.replies import Reply, Request, menu_options
+from bot.logs import masked_id
 from common.enums import Channel, Direction
 from common.messages import Payload
 from content.loader import Content
@@ -49,6 +50,9 @@ class Inbound:
     text: str = ""
     # The platform's id for this message: a retried webhook carries the same one and is answered once.
     message_id: str | None = None
+    # Written in a group chat (Telegram): the answer is read by everyone there, so no privacy notice goes with it;
+    # she gets it with her first answer in a private chat.
+    in_group: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ class Router:
                 return earlier
             raise
         except Exception:
-            log.exception("failed to handle a %s message from %s", inbound.channel, _masked(inbound.sender))
+            log.exception("failed to handle a %s message from %s", inbound.channel, masked_id(inbound.sender))
             return [Reply(self.content.strings.internal_error)]
 
     def _earlier_answer(self, inbound: Inbound) -> list[Reply] | None:
@@ -171,7 +175,7 @@ class Router:
             )
             replies, understood = self._reply(request, parsed)
             request.text = text
-            if not request.erased and person.privacy_notice_at is None:
+            if not request.erased and person.privacy_notice_at is None and not inbound.in_group:
                 person.privacy_notice_at = request.now
                 replies = with_notice(self.content.strings.privacy_notice, replies)
             if seen is not None:
@@ -182,6 +186,8 @@ class Router:
             if menus:  # a reply without options leaves the last menu sent in force
                 state.menu = [option.payload for option in menus[-1]]
             self._record(request, inbound.channel, understood, replies)
+            intent = understood.intent if understood else "-"
+            log.info("%s message from %s: %s", inbound.channel, masked_id(inbound.sender), intent)
             return replies
 
     def _reply(self, request: Request, parsed: Parsed) -> tuple[list[Reply], Understood | None]:
@@ -258,14 +264,3 @@ class Router:
             # A sign-in link is kept without its token: the history must not hold a way into the dashboard.
             text = mask_login_links(reply.text)
             request.db.add(Turn(person_id=person_id, channel=channel, direction=Direction.OUT, text=text))
-        log.info(
-            "%s %s: %r → %s",
-            channel,
-            _masked(str(person_id)),
-            mask_personal_numbers(request.text[:80]),
-            understood.intent if understood else "-",
-        )
-
-
-def _masked(value: str) -> str:
-    return mask_personal_numbers(value)

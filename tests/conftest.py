@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh database on SQLite and on PostgreSQL, the real NLU server, content."""
+"""Shared fixtures: a fresh database on SQLite and on PostgreSQL, the real NLU server, content; and the network
+guard (tests/network_guard.py) that keeps every test on this machine."""
 
 from __future__ import annotations
 
@@ -15,9 +16,22 @@ from content.loader import Content, load_content
 from nlu.client import NluClient
 from nlu.rasa_env import RasaEnvironment
 from store.db import Database
+from tests import network_guard
 
 POSTGRES_ADMIN_URL = os.environ.get("SAHABAT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 ROOT = Path(__file__).resolve().parents[1]
+
+# From the first import on, session fixtures included: no test reaches past this machine.
+network_guard.install()
+
+
+@pytest.fixture(autouse=True)
+def no_network() -> Iterator[None]:
+    """Fails the test that tried to reach the network, even when the code under test caught the refusal."""
+    network_guard.refused.clear()
+    yield
+    if network_guard.refused:
+        pytest.fail(f"the test tried to reach the network: {', '.join(network_guard.refused)}")
 
 
 @contextlib.contextmanager
