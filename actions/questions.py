@@ -13,7 +13,6 @@ from __future__ import annotations
 from actions import knowledge
 from actions.replies import Option, Reply, Request
 from common.enums import OPEN_QUESTION_STATUSES, STAFF_ROLES, OutboxKind, QuestionStatus, Role
-from common.messages import Payload
 from content.loader import Content
 from content.schema import QuestionTexts
 from store import questions
@@ -21,7 +20,7 @@ from store.models import Person, Question
 from store.workdays import as_utc
 
 QUESTION_FORM = "question_text"
-ANSWER_FORM = "question_answer"
+ANSWER_FORM = questions.ANSWER_FORM
 SEND_PAYLOAD = "/send_question"
 INBOX_PAYLOAD = "/question_inbox"
 _SHOWN = 10
@@ -36,10 +35,6 @@ def texts(content: Content) -> QuestionTexts:
 def send_option(content: Content) -> Option:
     """The button an "I don't know" answer carries: send that question to a person."""
     return Option(texts(content).send_button, SEND_PAYLOAD)
-
-
-def _answer_payload(question: Question) -> str:
-    return Payload.of("question_answer", question=str(question.id)).render()
 
 
 def _preview(text: str) -> str:
@@ -97,7 +92,7 @@ def _send(request: Request, text: str, intent: str | None) -> list[Reply]:
         return [Reply(t.already_sent.format(who=_holder_of(request, earlier)))]
     question = questions.create(request.db, asker, text, intent, request.now)
     notice = t.new_question.format(name=asker.name or "KPM", question=_preview(question.text))
-    button = (Option(t.answer_button.format(number=1), _answer_payload(question)),)
+    button = (Option(t.answer_button.format(number=1), questions.answer_payload(question)),)
     for person in questions.responsible(request.db, question):
         key = f"question:{question.id}:new:{person.id}"
         questions.tell(request.db, request.channels, person, notice, key, OutboxKind.QUESTION, button)
@@ -141,7 +136,7 @@ def held_back(request: Request) -> list[Reply] | None:
     stays quiet on it and says so, instead of answering from the catalogue."""
     if not questions.is_question_intent(request.intent):
         return None
-    question = questions.being_answered(request.db, request.person)
+    question = questions.being_answered(request.db, request.person, request.now)
     if question is None or not questions.same_subject(question, request.intent, request.text):
         return None
     return [Reply(texts(request.content).in_hand.format(who=_holder_of(request, question)))]
@@ -155,6 +150,7 @@ def inbox(request: Request) -> list[Reply]:
     if request.person.role not in STAFF_ROLES:
         return offer(request)
     t = texts(request.content)
+    questions.release_dropped(request.db, request.person, request.now)
     waiting = questions.waiting_for(request.db, request.person, request.now)
     if not waiting:
         return [Reply(t.inbox_empty)]
@@ -162,7 +158,7 @@ def inbox(request: Request) -> list[Reply]:
     options = []
     for number, question in enumerate(waiting[:_SHOWN], start=1):
         mark = t.overdue_mark if questions.is_overdue(question, request.now) else ""
-        holder = question.claimed_by
+        holder = question.claimed_by if questions.claim_alive(request.db, question, request.now) else None
         claimed = t.claimed_mark.format(name=holder.name or "") if holder is not None else ""
         line = t.inbox_line.format(
             number=number,
@@ -172,7 +168,7 @@ def inbox(request: Request) -> list[Reply]:
             question=_preview(question.text),
         )
         lines.append(line + claimed)
-        options.append(Option(t.answer_button.format(number=number), _answer_payload(question)))
+        options.append(Option(t.answer_button.format(number=number), questions.answer_payload(question)))
     if len(waiting) > _SHOWN:
         lines.append(t.inbox_more.format(count=len(waiting) - _SHOWN))
     return [Reply("\n".join(lines), tuple(options))]
@@ -200,7 +196,7 @@ def answer(request: Request) -> list[Reply]:
     back = (Option(t.inbox_button, INBOX_PAYLOAD),)
     if question is None or question.status not in OPEN_QUESTION_STATUSES:
         return [Reply(t.gone, back)]
-    holder = questions.claim_holder(question, request.person, request.now)
+    holder = questions.claim_holder(request.db, question, request.person, request.now)
     if holder is not None:
         return [Reply(t.taken.format(name=holder.name or ""), back)]
     questions.claim(question, request.person, request.now)
@@ -224,7 +220,7 @@ def answer_form(request: Request) -> list[Reply] | None:
     if text.lower().strip(".!") in _CANCEL:
         questions.release(question, request.person)
         return [Reply(t.answer_cancelled, (Option(t.inbox_button, INBOX_PAYLOAD),))]
-    holder = questions.claim_holder(question, request.person, request.now)
+    holder = questions.claim_holder(request.db, question, request.person, request.now)
     if holder is not None:
         return [Reply(t.taken.format(name=holder.name or ""), (Option(t.inbox_button, INBOX_PAYLOAD),))]
     question.status, question.answered_at = QuestionStatus.ANSWERED, request.now

@@ -28,6 +28,7 @@ from nlu.client import NluClient
 from nlu.rasa_env import RasaEnvironment, RasaServer
 from reminders.digest import send_digests
 from reminders.escalation import escalate_now
+from reminders.questions import remind_now
 from reminders.scheduler import ReminderScheduler
 from store import outbox, reach
 from store.db import Database
@@ -96,6 +97,7 @@ def services(settings: Settings) -> Iterator[Services]:
         scheduler.add_periodic("broadcasts-watch", scheduler.watch_broadcasts, BROADCAST_WATCH_EVERY)
         # Complaint deadlines: remind handlers before, move cases up a level after (idempotent: dedup keys).
         scheduler.add_periodic("complaint-escalation", lambda: escalate_now(db, content, channels), ESCALATION_EVERY)
+        scheduler.add_periodic("question-reminders", lambda: remind_now(db, content, channels), ESCALATION_EVERY)
         # Monday's summary for pendamping and koordinator (idempotent: one dedup key per person and Monday).
         scheduler.add_periodic("weekly-digest", lambda: send_digests(db, content, channels), DIGEST_EVERY)
         router = Router(db, content, nlu, public_url=settings.site_url, channels=channels)

@@ -2,7 +2,8 @@
 people through the outbox.
 
 Her pendamping answers; with none on file the question waits in the koordinator queue of her area (`handler_id`
-None): any koordinator whose kecamatan or kabupaten holds her kelurahan, else Dinas Sosial. A koordinator also
+None): the koordinators of her kecamatan, or the one of her kabupaten/kota when her kecamatan has none (the
+koordinator a complaint of hers would reach), else Dinas Sosial. A koordinator also
 sees her pendamping's questions once they wait longer than `ANSWER_WITHIN_DAYS` working days; Dinas Sosial sees
 the queue nobody nearer covers, and every late question."""
 
@@ -16,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.enums import OPEN_QUESTION_STATUSES, STAFF_ROLES, Direction, OutboxKind, QuestionStatus, Role
-from common.messages import Option, Reply
+from common.messages import Option, Payload, Reply
 from store import complaints, outbox, reach
-from store.models import Person, Question, Region, Turn
+from store.models import ConversationState, Person, Question, Region, Turn
 from store.privacy import mask_personal_numbers
 from store.reach import Channels
 from store.workdays import DEFAULT_ZONE, add_working_days, as_utc
@@ -30,6 +31,8 @@ RECENT = timedelta(hours=24)
 # A claim ("Jawab" pressed, no answer yet) this old may be taken over by another handler.
 CLAIM_HOLD = timedelta(hours=1)
 MAX_TEXT = 1000
+# The conversation form a staff member is in while writing an answer (actions/questions.py).
+ANSWER_FORM = "question_answer"
 # The NLU's names for what is a question (catalogue intents are ask_*, retrieval intents ask_x/topic or faq/topic).
 _QUESTION_PREFIXES = ("ask_", "faq")
 _QUESTION_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
@@ -54,12 +57,17 @@ def last_question_turn(db: Session, person: Person, now: datetime) -> Turn | Non
         .limit(30)
     )
     for turn in db.scalars(query):
-        if as_utc(turn.created_at) <= since:
+        if as_utc(turn.created_at) < since:
             return None
         text = turn.text.strip()
         if is_question_intent(turn.intent) and not text.startswith("/") and not text.isdigit():
             return turn
     return None
+
+
+def answer_payload(question: Question) -> str:
+    """The "Jawab" button of one question."""
+    return Payload.of("question_answer", question=str(question.id)).render()
 
 
 def zone_of(person: Person) -> str:
@@ -121,9 +129,14 @@ def _ancestors(region: Region | None) -> list[int]:
     return ids
 
 
-def in_area(koordinator: Person, asker: Person) -> bool:
-    """The koordinator works in the kecamatan or the kabupaten/kota of the family's kelurahan."""
-    return koordinator.region_id is not None and koordinator.region_id in _ancestors(asker.region)[1:3]
+def in_area(db: Session, koordinator: Person, asker: Person) -> bool:
+    """The koordinator works in the family's kecamatan, or is the one her questions go to (of her kabupaten/kota
+    when her kecamatan has none)."""
+    chain = _ancestors(asker.region)
+    if len(chain) > 1 and chain[1] in _ancestors(koordinator.region):
+        return True
+    found = queue_koordinator(db, asker)
+    return found is not None and found.id == koordinator.id
 
 
 def concerns(db: Session, person: Person, question: Question, now: datetime) -> bool:
@@ -138,7 +151,7 @@ def concerns(db: Session, person: Person, question: Question, now: datetime) -> 
         return late or (handler is None and queue_koordinator(db, question.asker) is None)
     if person.role == Role.KOORDINATOR:
         if handler is None:
-            return in_area(person, question.asker)
+            return in_area(db, person, question.asker)
         return late and handler.supervisor_id == person.id
     return False
 
@@ -152,7 +165,7 @@ def may_answer(db: Session, person: Person, question: Question) -> bool:
     if person.role == Role.ADMIN or (handler is not None and handler.id == person.id):
         return True
     if person.role == Role.KOORDINATOR:
-        return in_area(person, question.asker) if handler is None else handler.supervisor_id == person.id
+        return in_area(db, person, question.asker) if handler is None else handler.supervisor_id == person.id
     return False
 
 
@@ -163,13 +176,22 @@ def waiting_for(db: Session, person: Person, now: datetime) -> list[Question]:
     return sorted(found, key=lambda q: not is_overdue(q, now))
 
 
-def claim_holder(question: Question, person: Person, now: datetime) -> Person | None:
-    """Someone else writing the answer right now (within `CLAIM_HOLD`), or None."""
-    holder = question.claimed_by
-    if question.status != QuestionStatus.ANSWERING or holder is None or holder.id == person.id:
+def claim_alive(db: Session, question: Question, now: datetime) -> bool:
+    """Someone pressed Jawab and is still writing: her answer form is open on this question (a command such as
+    "menu" closes every form) and it is less than `CLAIM_HOLD` old."""
+    if question.status != QuestionStatus.ANSWERING or question.claimed_by_id is None or question.claimed_at is None:
+        return False
+    if as_utc(now) - as_utc(question.claimed_at) >= CLAIM_HOLD:
+        return False
+    state = db.get(ConversationState, question.claimed_by_id)
+    return state is not None and state.form == ANSWER_FORM and state.form_data.get("question") == question.id
+
+
+def claim_holder(db: Session, question: Question, person: Person, now: datetime) -> Person | None:
+    """Someone else writing the answer right now, or None."""
+    if question.claimed_by_id == person.id or not claim_alive(db, question, now):
         return None
-    claimed = question.claimed_at
-    return holder if claimed is not None and as_utc(now) - as_utc(claimed) < CLAIM_HOLD else None
+    return question.claimed_by
 
 
 def claim(question: Question, person: Person, now: datetime) -> None:
@@ -188,9 +210,18 @@ def release(question: Question, person: Person) -> None:
         )
 
 
-def being_answered(db: Session, asker: Person) -> Question | None:
+def being_answered(db: Session, asker: Person, now: datetime) -> Question | None:
+    """Her question a person is writing the answer to right now."""
     query = select(Question).where(Question.asker_id == asker.id, Question.status == QuestionStatus.ANSWERING)
-    return db.scalar(query.order_by(Question.id.desc()))
+    return next((q for q in db.scalars(query.order_by(Question.id.desc())) if claim_alive(db, q, now)), None)
+
+
+def release_dropped(db: Session, person: Person, now: datetime) -> None:
+    """Her claims she is no longer writing (she left the answer form): back to the waiting list."""
+    query = select(Question).where(Question.claimed_by_id == person.id, Question.status == QuestionStatus.ANSWERING)
+    for question in db.scalars(query):
+        if not claim_alive(db, question, now):
+            release(question, person)
 
 
 def words(text: str) -> set[str]:
