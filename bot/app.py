@@ -23,6 +23,7 @@ from bot.outbox import Limits, OutboxSender, Transport
 from bot.settings import Settings, TelegramSettings, WhatsAppSettings
 from common.enums import Channel
 from content.loader import Content, load_content
+from dashboard.pages.questions import QueueQuestions
 from dashboard.site import staff_dashboard
 from nlu.client import NluClient
 from nlu.rasa_env import RasaEnvironment, RasaServer
@@ -172,7 +173,9 @@ def web_app(
     # The staff dashboard under /dasbor (sign-in links come from chat: DASBOR).
     secure = app_services.settings.site_url.startswith("https://")
     reached_on = reach_channels(app_services.settings)
-    staff_dashboard(app_services.db, app_services.content, secure=secure, channels=reached_on).add_routes(app)
+    staff_dashboard(
+        app_services.db, app_services.content, secure=secure, channels=reached_on, questions_source=QueueQuestions()
+    ).add_routes(app)
     for channel in channels:  # POST /webhooks/whatsapp; the Telegram webhook path in webhook mode
         channel.add_routes(app)
     return app
