@@ -196,3 +196,12 @@ def test_a_late_question_reminds_its_handler_once_a_working_day(
     assert ASKED not in say(router, DEWI, "/pertanyaan")
     clock.now = dt.datetime(2026, 11, 26, 9, 0, tzinfo=wib)
     assert contains(ASKED, "LEWAT 2 HARI KERJA")(say(router, DEWI, "/pertanyaan"))
+
+
+def test_erasing_her_data_erases_her_questions(router: Router, database: Database) -> None:
+    say(router, NURHAYATI, ASKED)
+    say(router, NURHAYATI, "/send_question")
+    assert len(all_questions(database)) == 1
+    say(router, NURHAYATI, "HAPUS DATA")
+    say(router, NURHAYATI, "ya")
+    assert all_questions(database) == []
