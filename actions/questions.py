@@ -91,7 +91,7 @@ def _send(request: Request, text: str, intent: str | None) -> list[Reply]:
     if earlier is not None:
         return [Reply(t.already_sent.format(who=_holder_of(request, earlier)))]
     question = questions.create(request.db, asker, text, intent, request.now)
-    notice = t.new_question.format(name=asker.name or "KPM", question=_preview(question.text))
+    notice = t.new_question.format(name=asker.name or t.no_name, question=_preview(question.text))
     button = (Option(t.answer_button.format(number=1), questions.answer_payload(question)),)
     for person in questions.responsible(request.db, question):
         key = f"question:{question.id}:new:{person.id}"
@@ -163,7 +163,7 @@ def inbox(request: Request) -> list[Reply]:
         line = t.inbox_line.format(
             number=number,
             mark=mark,
-            name=question.asker.name or "KPM",
+            name=question.asker.name or t.no_name,
             age=_age(request, question),
             question=_preview(question.text),
         )
@@ -201,7 +201,7 @@ def answer(request: Request) -> list[Reply]:
         return [Reply(t.taken.format(name=holder.name or ""), back)]
     questions.claim(question, request.person, request.now)
     request.state.form, request.state.form_data = ANSWER_FORM, {"question": question.id}
-    text = t.ask_answer.format(name=question.asker.name or "KPM", question=question.text)
+    text = t.ask_answer.format(name=question.asker.name or t.no_name, question=question.text)
     return [Reply(text, (Option(t.cancel_button, "batal"),))]
 
 
@@ -233,4 +233,4 @@ def answer_form(request: Request) -> list[Reply] | None:
     key = f"question:{question.id}:answer"
     told = questions.tell(request.db, request.channels, asker, message, key, OutboxKind.ANSWER)
     done = t.answer_sent if told else t.answer_kept
-    return [Reply(done.format(name=asker.name or "KPM"), (Option(t.inbox_button, INBOX_PAYLOAD),))]
+    return [Reply(done.format(name=asker.name or t.no_name), (Option(t.inbox_button, INBOX_PAYLOAD),))]

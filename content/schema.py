@@ -403,7 +403,8 @@ class QuestionTexts(Texts):
     already_sent: Message
     in_hand: Message
     answer: Message
-    # To staff.
+    # To staff. A KPM whose name is not on file is called `no_name`.
+    no_name: Message
     new_question: Message
     staff_only: Message
     inbox_empty: Message

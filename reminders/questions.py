@@ -46,7 +46,7 @@ def run_question_reminders(db: Session, content: Content, now: datetime, channel
             continue
         asked = local(question.asked_at, question.timezone).date()
         text = t.reminder.format(
-            name=question.asker.name or "KPM",
+            name=question.asker.name or t.no_name,
             date=f"{asked.day} {content.strings.months[asked.month - 1]} {asked.year}",
             question=question.text,
         )
