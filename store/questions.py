@@ -172,6 +172,13 @@ def may_answer(db: Session, person: Person, question: Question) -> bool:
 def waiting_for(db: Session, person: Person, now: datetime) -> list[Question]:
     """The open questions on this person's list: late ones first, then the oldest."""
     query = select(Question).where(Question.status.in_(OPEN_QUESTION_STATUSES)).order_by(Question.asked_at)
+    if person.role == Role.PENDAMPING:  # only her own: read only those
+        query = query.where(Question.handler_id == person.id)
+    elif person.role == Role.KOORDINATOR:  # the queue, her own, and her pendamping's
+        team = select(Person.id).where(Person.supervisor_id == person.id)
+        query = query.where(
+            Question.handler_id.is_(None) | (Question.handler_id == person.id) | Question.handler_id.in_(team)
+        )
     found = [q for q in db.scalars(query) if concerns(db, person, q, now)]
     return sorted(found, key=lambda q: not is_overdue(q, now))
 
