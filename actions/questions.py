@@ -13,6 +13,7 @@ from __future__ import annotations
 from actions import knowledge
 from actions.replies import Option, Reply, Request
 from common.enums import OPEN_QUESTION_STATUSES, STAFF_ROLES, OutboxKind, QuestionStatus, Role
+from common.messages import Payload
 from content.loader import Content
 from content.schema import QuestionTexts
 from store import questions
@@ -202,7 +203,27 @@ def answer(request: Request) -> list[Reply]:
     questions.claim(question, request.person, request.now)
     request.state.form, request.state.form_data = ANSWER_FORM, {"question": question.id}
     text = t.ask_answer.format(name=question.asker.name or t.no_name, question=question.text)
-    return [Reply(text, (Option(t.cancel_button, "batal"),))]
+    close = Payload.of("question_close", question=str(question.id)).render()
+    return [Reply(text, (Option(t.cancel_button, "batal"), Option(t.close_button, close)))]
+
+
+def close(request: Request) -> list[Reply]:
+    """ "Tutup tanpa jawaban": answered in person, or nothing to answer; she is told it was read."""
+    t = texts(request.content)
+    question = _question(request)
+    back = (Option(t.inbox_button, INBOX_PAYLOAD),)
+    if question is None or question.status not in OPEN_QUESTION_STATUSES:
+        return [Reply(t.gone, back)]
+    holder = questions.claim_holder(request.db, question, request.person, request.now)
+    if holder is not None:
+        return [Reply(t.taken.format(name=holder.name or ""), back)]
+    question.status, question.closed_at = QuestionStatus.CLOSED, request.now
+    question.claimed_by, question.claimed_by_id = request.person, request.person.id
+    notice = t.closed_notice.format(who=_who_is(request.content, request.person), question=_preview(question.text))
+    questions.tell(
+        request.db, request.channels, question.asker, notice, f"question:{question.id}:closed", OutboxKind.ANSWER
+    )
+    return [Reply(t.closed.format(name=question.asker.name or t.no_name), back)]
 
 
 def answer_form(request: Request) -> list[Reply] | None:

@@ -53,6 +53,7 @@ ACTIONS: dict[str, Action] = {
     "send_question": questions.send_question,
     "question_inbox": questions.inbox,
     "question_answer": questions.answer,
+    "question_close": questions.close,
     "learn_module": learning.learn,
     "practice_log": practice.log_entry,
     "practice_summary": practice.monthly_summary,

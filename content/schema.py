@@ -386,6 +386,8 @@ class QuestionTexts(Texts):
         "answer_sent": {"name"},
         "answer_kept": {"name"},
         "reminder": {"name", "date", "question"},
+        "closed_notice": {"who", "question"},
+        "closed": {"name"},
     }
 
     # Who answers, as the KPM reads it.
@@ -423,6 +425,10 @@ class QuestionTexts(Texts):
     answer_sent: Message
     answer_kept: Message
     answer_cancelled: Message
+    # Closed without a written answer (answered in person, or not a question): she is told so.
+    close_button: Label
+    closed_notice: Message
+    closed: Message
     reminder: Message
 
 

@@ -205,3 +205,21 @@ def test_erasing_her_data_erases_her_questions(router: Router, database: Databas
     say(router, NURHAYATI, "HAPUS DATA")
     say(router, NURHAYATI, "ya")
     assert all_questions(database) == []
+
+
+def test_a_question_answered_in_person_is_closed_and_she_is_told(
+    router: Router, database: Database, content: Content
+) -> None:
+    t = content.strings.questions
+    say(router, NURHAYATI, ASKED)
+    say(router, NURHAYATI, "/send_question")
+    [question] = all_questions(database)
+    asking = say(router, RINA, payload("question_answer", question=str(question.id)))
+    assert t.close_button in asking
+    closed = say(router, RINA, payload("question_close", question=str(question.id)))
+    assert t.closed.format(name="Nurhayati") in closed, closed
+    assert all_questions(database)[0].status == QuestionStatus.CLOSED
+    [notice] = outbox(database, NURHAYATI)
+    assert notice.kind == OutboxKind.ANSWER and "Rina Wulandari" in notice.body["text"] and ASKED in notice.body["text"]
+    assert t.inbox_empty in say(router, RINA, "/pertanyaan")
+    assert t.gone in say(router, AGUS, payload("question_close", question=str(question.id)))
