@@ -151,6 +151,17 @@ def cmd_complaints_escalate(settings: Settings, args: argparse.Namespace) -> int
     return 0
 
 
+def cmd_questions_remind(settings: Settings, args: argparse.Namespace) -> int:
+    from reminders.questions import run_question_reminders
+
+    content = load_content()
+    with migrated_database(settings) as db, db.session() as session:
+        now = args.now.astimezone(dt.UTC) if args.now else dt.datetime.now(dt.UTC)
+        written = run_question_reminders(session, content, now, app.reach_channels(settings))
+    print(f"question reminders written: {written}")
+    return 0
+
+
 def cmd_admin_groups(settings: Settings, _: argparse.Namespace) -> int:
     from store import groups
 
@@ -227,6 +238,12 @@ def parser() -> argparse.ArgumentParser:
     escalate = complaints.add_parser("escalate", help="send due reminders and move overdue complaints up a level")
     escalate.add_argument("--now", type=dt.datetime.fromisoformat, help="judge deadlines as of this ISO time")
     escalate.set_defaults(func=cmd_complaints_escalate)
+    asked = admin.add_parser("questions", help="questions sent to staff: remind now").add_subparsers(
+        dest="questions", required=True
+    )
+    remind = asked.add_parser("remind", help="remind the handlers of questions waiting over 2 working days")
+    remind.add_argument("--now", type=dt.datetime.fromisoformat, help="judge deadlines as of this ISO time")
+    remind.set_defaults(func=cmd_questions_remind)
     admin.add_parser("groups", help="list groups with their invite codes and member counts").set_defaults(
         func=cmd_admin_groups
     )

@@ -16,7 +16,7 @@ from typing import Protocol
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from actions.registry import ACTIONS, COMMANDS, FORMS, TEXT_COMMANDS
+from actions.registry import ACTIONS, COMMANDS, FORMS, HELD_BACK, TEXT_COMMANDS
 from actions.replies import Reply, Request, menu_options
 from bot.logs import masked_id
 from common.enums import Channel, Direction
@@ -221,6 +221,10 @@ class Router:
             understood = parsed[text]
             if understood is None:
                 return self._menu_reply(self.content.strings.nlu_unavailable), None
+            request.intent, request.entities = understood.intent, understood.entities
+            held = HELD_BACK(request)
+            if held is not None:
+                return held, understood
         request.intent, request.entities = understood.intent, understood.entities
         action = ACTIONS.get(understood.intent, ACTIONS[FALLBACK_INTENT])
         return action(request), understood

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from actions.registry import ACTIONS, COMMANDS
-from common.enums import Channel, OutboxStatus
+from common.enums import Channel, OutboxKind, OutboxStatus
 from content.loader import Content
 from reminders import broadcast_watch
 from store import outbox
@@ -190,6 +190,9 @@ def test_a_ketua_reaches_nobody_outside_her_group_through_any_command(database: 
         for text in [command, *follow_ups]:
             run_dialog(bot, "7001", [(text, lambda shown: "Maaf, ada gangguan" not in shown)], channel=Channel.TELEGRAM)
     allowed = members_of(database, "Melati 1")
-    reached = {r.person_id for r in outbox_rows(database)}
+    reached = {r.person_id for r in outbox_rows(database) if r.kind != OutboxKind.QUESTION}
     assert reached and reached <= allowed, reached - allowed
+    # Her questions (typed after "Tanya pendamping") go to her own pendamping, nobody else.
+    asked = {r.person_id for r in outbox_rows(database, OutboxKind.QUESTION)}
+    assert asked <= {person_id(database, "Rina Wulandari")}, asked
     assert members_of(database, "Maju Bersama", "Anggrek") - allowed
