@@ -123,7 +123,8 @@ def _save(request: Request, secret: bool) -> list[Reply]:
     db, person, content = request.db, request.person, request.content
     rules, t, data = complaints_content(content), texts(content), request.state.form_data
     category = rules.category(data["category"])
-    assert category is not None
+    if category is None:
+        raise RuntimeError(f"the form kept a category the content no longer has: {data['category']}")
     routing = route(db, content, person, category, data["text"])
     zone = zone_of(person)
     first_due = add_working_days(request.now, rules.first_response_for(category), zone)

@@ -93,16 +93,14 @@ def is_question(text: str, content: Content) -> bool:
 
 
 def talk_to_human(request: Request) -> list[Reply]:
-    """Who her pendamping is, or with none on file the official channels; and the way to send her a question."""
+    """Who her pendamping is, or with none on file the official channels (actions/questions.py then offers to send
+    her a question)."""
     content = request.content
     pendamping = request.person.pendamping
     lead = content.strings.pendamping_known.format(name=pendamping.name) if pendamping else None
     topic = content.topics[content.strings.catalogue.human_topic]
-    reply = render(topic, content, lead)
-    texts = content.strings.catalogue
-    options = tuple(dict.fromkeys((Option(texts.ask_pendamping_button, SEND_QUESTION), *reply.options)))
     request.topic = topic.id
-    return [Reply(reply.text, options[:MAX_OPTIONS])]
+    return [render(topic, content, lead)]
 
 
 def feedback(request: Request) -> list[Reply]:

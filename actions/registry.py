@@ -17,6 +17,7 @@ from actions import (
     learning,
     practice,
     privacy,
+    questions,
     schedule,
     subscriptions,
 )
@@ -53,9 +54,14 @@ ACTIONS: dict[str, Action] = {
     "ask_channels": knowledge.answer,
     "ask_personal": knowledge.answer,
     "ask_pendamping": knowledge.answer,
-    "talk_to_human": knowledge.talk_to_human,
     knowledge.FEEDBACK_INTENT: knowledge.feedback,
     "show_sources": knowledge.sources,
+    "talk_to_human": questions.talk_to_human,
+    # A question sent to a person (issue 9): the KPM sends it, staff list and answer them.
+    "send_question": questions.send_question,
+    "question_inbox": questions.inbox,
+    "question_answer": questions.answer,
+    "question_close": questions.close,
     "learn_module": learning.learn,
     "practice_log": practice.log_entry,
     "practice_summary": practice.monthly_summary,
@@ -95,7 +101,13 @@ FORMS: dict[str, FormAction] = {
     complaints_handling.NOTE_FORM: complaints_handling.note_form,
     schedule.SCHEDULE_FORM: schedule.schedule_form,
     broadcasts.BROADCAST_FORM: broadcasts.broadcast_form,
+    questions.QUESTION_FORM: questions.question_form,
+    questions.ANSWER_FORM: questions.answer_form,
 }
+
+# Asked before the action of a message the NLU understood: replies that take its place, or None. A question a
+# person is answering for her right now is not answered by the assistant too.
+HELD_BACK: Callable[[Request], list[Reply] | None] = questions.held_back
 
 # Typed words that mean one thing whatever the NLU thinks (checked on the whole message, case-insensitive).
 COMMANDS: dict[str, str] = {
@@ -122,6 +134,8 @@ COMMANDS: dict[str, str] = {
     "dasbor": "dashboard_link",
     "/dasbor": "dashboard_link",
     "keluar dasbor": "dashboard_sign_out",
+    "pertanyaan": "question_inbox",
+    "/pertanyaan": "question_inbox",
 }
 
 _ANSWER = r"^(?P<answer>hadir|(?:tidak|tak|gak|ga|nggak)\s+(?:bisa\s+)?hadir)"

@@ -247,7 +247,8 @@ def _save(request: Request, group: Group) -> list[Reply]:
     request.db.flush()
     request.state.form = None
     start = next_occurrence(rule, request.now)
-    assert start is not None  # checked when the time was read
+    if start is None:
+        raise RuntimeError("a rule without a next meeting got past the check when the time was read")
     day, at = wording.moment_text(
         request.content, wording.local(start, groups.timezone_of(request.db, request.person, group))
     )

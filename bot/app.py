@@ -23,11 +23,13 @@ from bot.outbox import Limits, OutboxSender, Transport
 from bot.settings import Settings, TelegramSettings, WhatsAppSettings
 from common.enums import Channel
 from content.loader import Content, load_content
+from dashboard.pages.questions import QueueQuestions
 from dashboard.site import staff_dashboard
 from nlu.client import NluClient
 from nlu.rasa_env import RasaEnvironment, RasaServer
 from reminders.digest import send_digests
 from reminders.escalation import escalate_now
+from reminders.questions import remind_now
 from reminders.scheduler import ReminderScheduler
 from store import outbox, reach
 from store.db import Database
@@ -96,6 +98,7 @@ def services(settings: Settings) -> Iterator[Services]:
         scheduler.add_periodic("broadcasts-watch", scheduler.watch_broadcasts, BROADCAST_WATCH_EVERY)
         # Complaint deadlines: remind handlers before, move cases up a level after (idempotent: dedup keys).
         scheduler.add_periodic("complaint-escalation", lambda: escalate_now(db, content, channels), ESCALATION_EVERY)
+        scheduler.add_periodic("question-reminders", lambda: remind_now(db, content, channels), ESCALATION_EVERY)
         # Monday's summary for pendamping and koordinator (idempotent: one dedup key per person and Monday).
         scheduler.add_periodic("weekly-digest", lambda: send_digests(db, content, channels), DIGEST_EVERY)
         router = Router(db, content, nlu, public_url=settings.site_url, channels=channels)
@@ -170,7 +173,9 @@ def web_app(
     # The staff dashboard under /dasbor (sign-in links come from chat: DASBOR).
     secure = app_services.settings.site_url.startswith("https://")
     reached_on = reach_channels(app_services.settings)
-    staff_dashboard(app_services.db, app_services.content, secure=secure, channels=reached_on).add_routes(app)
+    staff_dashboard(
+        app_services.db, app_services.content, secure=secure, channels=reached_on, questions_source=QueueQuestions()
+    ).add_routes(app)
     for channel in channels:  # POST /webhooks/whatsapp; the Telegram webhook path in webhook mode
         channel.add_routes(app)
     return app

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot import app, logs
 from bot.channels import console
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from content.loader import ContentError, load_content
 from content.schema import CATALOGUE_ANSWER_LIMIT
 from nlu.client import NluClient
@@ -97,7 +97,7 @@ def cmd_content_check(_: Settings, args: argparse.Namespace) -> int:
     except ContentError as error:
         print(error)
         return 1
-    today = args.today or dt.date.today()
+    today = args.today or dt.datetime.now(dt.UTC).date()
     examples = sum(len(topic.examples) for topic in content.topics.values())
     print(
         f"strings: {len(type(content.strings).model_fields)} keys; catalogue: {len(content.topics)} topics, "
@@ -190,6 +190,17 @@ def cmd_complaints_escalate(settings: Settings, args: argparse.Namespace) -> int
     return 0
 
 
+def cmd_questions_remind(settings: Settings, args: argparse.Namespace) -> int:
+    from reminders.questions import run_question_reminders
+
+    content = load_content()
+    with migrated_database(settings) as db, db.session() as session:
+        now = args.now.astimezone(dt.UTC) if args.now else dt.datetime.now(dt.UTC)
+        written = run_question_reminders(session, content, now, app.reach_channels(settings))
+    print(f"question reminders written: {written}")
+    return 0
+
+
 def cmd_admin_groups(settings: Settings, _: argparse.Namespace) -> int:
     from store import groups
 
@@ -271,6 +282,12 @@ def parser() -> argparse.ArgumentParser:
     escalate = complaints.add_parser("escalate", help="send due reminders and move overdue complaints up a level")
     escalate.add_argument("--now", type=dt.datetime.fromisoformat, help="judge deadlines as of this ISO time")
     escalate.set_defaults(func=cmd_complaints_escalate)
+    asked = admin.add_parser("questions", help="questions sent to staff: remind now").add_subparsers(
+        dest="questions", required=True
+    )
+    remind = asked.add_parser("remind", help="remind the handlers of questions waiting over 2 working days")
+    remind.add_argument("--now", type=dt.datetime.fromisoformat, help="judge deadlines as of this ISO time")
+    remind.set_defaults(func=cmd_questions_remind)
     admin.add_parser("groups", help="list groups with their invite codes and member counts").set_defaults(
         func=cmd_admin_groups
     )
@@ -284,7 +301,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     # In a terminal conversation, routine logs would drown the answers.
     logs.configure(logging.WARNING if args.command == "chat" else logging.INFO)
-    return int(args.func(Settings.from_env(), args))
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        # One line naming the variable, not a traceback: the person starting it fixes the environment.
+        print(f"sahabat: configuration: {error}", file=sys.stderr)
+        return 2
+    return int(args.func(settings, args))
 
 
 if __name__ == "__main__":

@@ -64,6 +64,8 @@ class OutboxKind(StrEnum):
     BROADCAST = "broadcast"
     # A pendamping's answer to a question a KPM sent her (issue 9).
     ANSWER = "answer"
+    # A KPM's question, or a reminder of one waiting too long, to the staff who answers it (issue 9).
+    QUESTION = "question"
     # The weekly summary to pendamping and koordinator (issue 11).
     DIGEST = "digest"
 
@@ -127,6 +129,19 @@ class ComplaintEventKind(StrEnum):
     REOPENED = "reopened"
 
 
+class QuestionStatus(StrEnum):
+    """A question a KPM sent to a person (issue 9): waiting → answering (a staff member pressed Jawab) → answered;
+    closed when it needs no answer any more. A claim given up goes back to waiting."""
+
+    WAITING = "waiting"
+    ANSWERING = "answering"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+OPEN_QUESTION_STATUSES = frozenset({QuestionStatus.WAITING, QuestionStatus.ANSWERING})
+
+
 class Recurrence(StrEnum):
     ONCE = "once"
     WEEKLY = "weekly"
@@ -180,9 +195,17 @@ class Lane(IntEnum):
     BULK = 1
 
 
-# Kinds someone is waiting for: a reply, a complaint update, a broadcast's progress, an escalation, an answer.
+# Kinds someone is waiting for: a reply, a complaint update, a broadcast's progress, an escalation, an answer, a
+# question for staff.
 URGENT_KINDS = frozenset(
-    {OutboxKind.REPLY, OutboxKind.PROGRESS, OutboxKind.COMPLAINT, OutboxKind.ESCALATION, OutboxKind.ANSWER}
+    {
+        OutboxKind.REPLY,
+        OutboxKind.PROGRESS,
+        OutboxKind.COMPLAINT,
+        OutboxKind.ESCALATION,
+        OutboxKind.ANSWER,
+        OutboxKind.QUESTION,
+    }
 )
 
 

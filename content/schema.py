@@ -402,6 +402,77 @@ class CatalogueTexts(Texts):
         return basis
 
 
+class QuestionTexts(Texts):
+    """A question sent to a person (issue 9): the KPM's side, the staff's `/pertanyaan`, the answer and reminders."""
+
+    PLACEHOLDERS: ClassVar[dict[str, set[str]]] = {
+        "who_pendamping": {"name"},
+        "who_koordinator": {"name"},
+        "offer": {"who"},
+        "offer_last": {"who", "question"},
+        "ask_text": {"who"},
+        "sent": {"who", "question"},
+        "already_sent": {"who"},
+        "in_hand": {"who"},
+        "answer": {"who", "question", "answer"},
+        "new_question": {"name", "question"},
+        "inbox_intro": {"count"},
+        "inbox_line": {"number", "mark", "name", "age", "question"},
+        "inbox_more": {"count"},
+        "age_days": {"days"},
+        "claimed_mark": {"name"},
+        "answer_button": {"number"},
+        "ask_answer": {"name", "question"},
+        "taken": {"name"},
+        "answer_sent": {"name"},
+        "answer_kept": {"name"},
+        "reminder": {"name", "date", "question"},
+        "closed_notice": {"who", "question"},
+        "closed": {"name"},
+    }
+
+    # Who answers, as the KPM reads it.
+    who_pendamping: Message
+    who_koordinator: Message
+    who_office: Message
+    send_button: Label
+    send_last_button: Label
+    cancel_button: Label
+    offer: Message
+    offer_last: Message
+    ask_text: Message
+    cancelled: Message
+    sent: Message
+    already_sent: Message
+    in_hand: Message
+    answer: Message
+    # To staff. A KPM whose name is not on file is called `no_name`.
+    no_name: Message
+    new_question: Message
+    staff_only: Message
+    inbox_empty: Message
+    inbox_intro: Message
+    inbox_line: Message
+    inbox_more: Message
+    overdue_mark: str
+    age_today: Message
+    age_days: Message
+    claimed_mark: Message
+    answer_button: Label
+    inbox_button: Label
+    ask_answer: Message
+    taken: Message
+    gone: Message
+    answer_sent: Message
+    answer_kept: Message
+    answer_cancelled: Message
+    # Closed without a written answer (answered in person, or not a question): she is told so.
+    close_button: Label
+    closed_notice: Message
+    closed: Message
+    reminder: Message
+
+
 class Strings(Texts):
     """UI strings: everything the assistant says that is not a knowledge topic or a lesson."""
 
@@ -446,6 +517,7 @@ class Strings(Texts):
     meetings: MeetingTexts
     broadcasts: BroadcastTexts
     catalogue: CatalogueTexts
+    questions: QuestionTexts
     # The menu for ketua and pendamping: their tools first, then the main menu's most used items.
     leader_menu: tuple[MenuItem, ...] = Field(min_length=1, max_length=10)
     unsupported_media: Message

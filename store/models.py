@@ -38,6 +38,7 @@ from common.enums import (
     OutboxKind,
     OutboxStatus,
     PracticeKind,
+    QuestionStatus,
     Recurrence,
     RegionLevel,
     Role,
@@ -353,6 +354,40 @@ class ComplaintEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     complaint: Mapped[Complaint] = relationship(back_populates="history")
+
+
+class Question(Base):
+    """A question a KPM sent to a person because the assistant could not answer it, or she asked for one
+    (store/questions.py). Her pendamping answers it; with none on file it waits in the koordinator's queue of her
+    area (`handler_id` None). The answer reaches her through the outbox on her channel."""
+
+    __tablename__ = "questions"
+    __table_args__ = (Index("ix_questions_open", "status", "asked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asker_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    # Her pendamping when the question was sent; None: the koordinator's queue of her area.
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    # As she wrote it, with NIK, KKS and phone numbers masked.
+    text: Mapped[str] = mapped_column(Text)
+    # What the NLU understood of it, if it went through the NLU: a follow-up on the same subject is held back
+    # while a person is answering.
+    intent: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[QuestionStatus] = mapped_column(EnumText(QuestionStatus, 12), default=QuestionStatus.WAITING)
+    # The staff member writing the answer (status answering), then the one who answered.
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # The answer as stored, personal numbers masked (she receives it as written).
+    answer: Mapped[str | None] = mapped_column(Text)
+    # Her time zone: the 2-working-day clock is counted in it.
+    timezone: Mapped[str] = mapped_column(String(32), default="Asia/Jakarta")
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    asker: Mapped[Person] = relationship(foreign_keys=[asker_id])
+    handler: Mapped[Person | None] = relationship(foreign_keys=[handler_id])
+    claimed_by: Mapped[Person | None] = relationship(foreign_keys=[claimed_by_id])
 
 
 class Meeting(Base):

@@ -18,6 +18,7 @@ from store.models import (
     OutboxMessage,
     Person,
     PracticeEntry,
+    Question,
     TopicFeedback,
     Turn,
     utcnow,
@@ -85,6 +86,7 @@ def erase(db: Session, person: Person) -> bool:
             .values(status=OutboxStatus.CANCELLED, last_error="the person erased their data")
         )
         db.execute(update(OutboxMessage).where(*to_them).values(recipient=ERASED, person_id=None))
+    db.execute(delete(Question).where(Question.asker_id == person.id))
     for model in (Turn, TopicFeedback, ConversationState, LessonProgress, PracticeEntry, MeetingReply, ChannelIdentity):
         db.execute(delete(model).where(model.person_id == person.id))
     if person.in_directory:

@@ -16,13 +16,15 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy.orm import Session
 
+from bot.dialogue import Inbound
+from common.enums import Channel
 from content.loader import Content
-from dashboard.pages.questions import UnhelpfulTopic, WaitingQuestion
+from dashboard.pages.questions import QueueQuestions, UnhelpfulTopic, WaitingQuestion
 from dashboard.site import staff_dashboard
 from store.db import Database
 from store.reports.scope import Scope
-from tests.complaint_world import ADMIN, DEWI, RINA, YOHANES
-from tests.dashboard_world import World, client_for, sign_in_path, signed_in
+from tests.complaint_world import ADMIN, DEWI, MARIA, NEIGHBOUR, NURHAYATI, RINA, YOHANES
+from tests.dashboard_world import FILED, READ, World, client_for, sign_in_path, signed_in
 from tests.dialog import BOTH_CHANNELS
 
 Client = TestClient[web.Request, web.Application]
@@ -87,7 +89,7 @@ def links(html: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("who", EVERYONE)
-async def test_pengaduan_shows_exactly_the_cases_of_her_scope(world: World, who: tuple[str, str]) -> None:
+async def test_pengaduan_shows_exactly_the_cases_of_her_scope(world: World, who: tuple[Channel, str]) -> None:
     client = await signed_in(world, who)
     seen = await page(client, "/dasbor") + await page(client, "/dasbor/pengaduan/daftar?measure=all")
     for name, ticket in world.tickets.items():
@@ -96,7 +98,7 @@ async def test_pengaduan_shows_exactly_the_cases_of_her_scope(world: World, who:
 
 @pytest.mark.parametrize("who", [DEWI, ADMIN])
 async def test_every_number_leads_to_as_many_cases_on_the_page_and_in_the_csv(
-    world: World, who: tuple[str, str]
+    world: World, who: tuple[Channel, str]
 ) -> None:
     client = await signed_in(world, who)
     home = await page(client, "/dasbor")
@@ -124,7 +126,7 @@ async def test_the_overdue_cases_come_first_on_the_home_page(world: World) -> No
 
 
 @pytest.mark.parametrize("who", EVERYONE)
-async def test_jangkauan_counts_the_families_and_groups_of_her_scope(world: World, who: tuple[str, str]) -> None:
+async def test_jangkauan_counts_the_families_and_groups_of_her_scope(world: World, who: tuple[Channel, str]) -> None:
     client = await signed_in(world, who)
     reach = await page(client, "/dasbor/jangkauan")
     for group in GROUPS_SEEN[ADMIN]:
@@ -133,7 +135,7 @@ async def test_jangkauan_counts_the_families_and_groups_of_her_scope(world: Worl
 
 @pytest.mark.parametrize("who", EVERYONE)
 async def test_pengiriman_pertemuan_and_belajar_stay_within_her_groups(
-    world: World, content: Content, who: tuple[str, str]
+    world: World, content: Content, who: tuple[Channel, str]
 ) -> None:
     client = await signed_in(world, who)
     sees_melati = "Melati 1" in GROUPS_SEEN[who]
@@ -151,7 +153,7 @@ async def test_pengiriman_pertemuan_and_belajar_stay_within_her_groups(
 class Questions:
     """A stand-in for the question queue of issue 9, to show the seam the Pertanyaan page waits on."""
 
-    def waiting(self, db: Session, scope: Scope) -> list[WaitingQuestion]:
+    def waiting(self, db: Session, scope: Scope, now: dt.datetime) -> list[WaitingQuestion]:
         return [WaitingQuestion(dt.datetime(2026, 11, 25, tzinfo=dt.UTC), "Kapan bantuan tahap 4 cair?", "Rina")]
 
     def unhelpful(self, db: Session, scope: Scope, since: dt.datetime) -> list[UnhelpfulTopic]:
@@ -171,3 +173,42 @@ async def test_the_pertanyaan_page_appears_once_a_question_queue_is_plugged_in(w
     await with_queue.get(sign_in_path(world.router, RINA))
     shown = await page(with_queue, "/dasbor/pertanyaan")
     assert "Kapan bantuan tahap 4 cair?" in shown and "pencairan_saldo_kosong" in shown
+
+
+QUESTIONS_SEEN = {
+    RINA: {"rina"},
+    DEWI: {"rina", "queue"},
+    YOHANES: {"yohanes"},
+    ADMIN: {"rina", "queue", "yohanes"},
+}
+ASKED = {
+    "rina": (NURHAYATI, "Bu, tahap empat di Melati kapan cair?"),
+    "yohanes": (MARIA, "Apakah Anggrek dapat bantuan modal?"),
+    "queue": (NEIGHBOUR, "Saya belum punya pendamping, daftar ke mana?"),
+}
+
+
+@pytest.mark.parametrize("who", EVERYONE, ids=["rina", "dewi", "yohanes", "admin"])
+async def test_the_pertanyaan_page_shows_the_questions_in_view_with_their_age(
+    world: World, content: Content, who: tuple[Channel, str]
+) -> None:
+    world.clock.now = FILED
+    for asker, text in ASKED.values():
+        world.router.handle(Inbound(asker[0], asker[1], "/send_question"))
+        world.router.handle(Inbound(asker[0], asker[1], text))
+    world.clock.now = READ
+    app = web.Application()
+    staff_dashboard(
+        world.database,
+        content,
+        secure=False,
+        channels=BOTH_CHANNELS,
+        clock=world.clock,
+        questions_source=QueueQuestions(),
+    ).add_routes(app)
+    client = await client_for(world, app)
+    await client.get(sign_in_path(world.router, who))
+    shown = await page(client, "/dasbor/pertanyaan")
+    assert {name for name, (_, text) in ASKED.items() if text in shown} == QUESTIONS_SEEN[who]
+    assert "3 hari" in shown and "lewat 2 hari kerja" in shown
+    assert ("Antrean koordinator" in shown) == ("queue" in QUESTIONS_SEEN[who])

@@ -1,8 +1,6 @@
-"""Pertanyaan: the seam for the question queue (issue 9), which does not exist yet.
-
-When it does, implement `QuestionSource` over it (waiting questions and their age, topics rated not helpful, both
-for a `Scope`), pass it to `dashboard.site.staff_dashboard(questions=...)`, and the page appears in the navigation,
-under the same sign-in and scope as the others. Until then there is no page and no menu item."""
+"""Pertanyaan: the question queue of issue 9 (waiting questions and their age, topics rated not helpful), for a
+`Scope`. `QuestionSource` is the seam: `bot/app.py` passes `QueueQuestions` to `dashboard.site.staff_dashboard`,
+and the page appears in the navigation under the same sign-in and scope as the others."""
 
 from __future__ import annotations
 
@@ -14,6 +12,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from dashboard.web import PageBuilder, PageRequest
+from store.reports import questions
 from store.reports.scope import Scope
 
 
@@ -21,7 +20,10 @@ from store.reports.scope import Scope
 class WaitingQuestion:
     asked_at: dt.datetime
     text: str  # masked, as stored
-    handler: str
+    handler: str | None  # None: the koordinator queue (no pendamping on file)
+    days: int = 0
+    # Waiting more than 2 working days (the chat's clock): its handler is reminded daily.
+    late: bool = False
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class UnhelpfulTopic:
 
 
 class QuestionSource(Protocol):
-    def waiting(self, db: Session, scope: Scope) -> list[WaitingQuestion]: ...
+    def waiting(self, db: Session, scope: Scope, now: dt.datetime) -> list[WaitingQuestion]: ...
 
     def unhelpful(self, db: Session, scope: Scope, since: dt.datetime) -> list[UnhelpfulTopic]: ...
 
@@ -41,8 +43,21 @@ def page_for(source: QuestionSource) -> PageBuilder:
         since = request.now - dt.timedelta(days=request.days(30))
         return request.page(
             "questions.html",
-            waiting=source.waiting(request.db, request.viewer.scope),
+            waiting=source.waiting(request.db, request.viewer.scope, request.now),
             unhelpful=source.unhelpful(request.db, request.viewer.scope, since),
         )
 
     return questions
+
+
+class QueueQuestions:
+    """The question queue in the database (store/reports/questions.py). Ratings of catalogue answers are not
+    stored yet, so no topic is listed as not helpful."""
+
+    def waiting(self, db: Session, scope: Scope, now: dt.datetime) -> list[WaitingQuestion]:
+        return [
+            WaitingQuestion(q.asked_at, q.text, q.handler, q.days, q.late) for q in questions.waiting(db, scope, now)
+        ]
+
+    def unhelpful(self, db: Session, scope: Scope, since: dt.datetime) -> list[UnhelpfulTopic]:
+        return []
