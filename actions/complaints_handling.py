@@ -4,6 +4,9 @@ it, and every change is told to the reporter through the outbox. A case someone 
 
 from __future__ import annotations
 
+from typing import Literal
+
+from actions import forms
 from actions.complaints_common import (
     category_title,
     complaints_content,
@@ -21,10 +24,20 @@ from store.models import Complaint, Person
 from store.privacy import mask_personal_numbers
 from store.workdays import as_utc
 
-NOTE_FORM = "complaint_note"
 MAX_NOTE = 1000
 _HISTORY_SHOWN = 6
 _NOTE_SHOWN = 150
+
+
+class NoteState(forms.FormState):
+    """The handler's words for Balas, Selesai or Alihkan on one case."""
+
+    step: Literal["note"] = "note"
+    ticket: str
+    action: Literal["reply", "resolve", "reassign"]
+
+    def takes_text(self) -> bool:
+        return True
 
 
 def _staff(request: Request) -> bool:
@@ -135,15 +148,21 @@ def _responded(request: Request, complaint: Complaint) -> None:
     complaint.status, complaint.escalate_at = ComplaintStatus.ACKNOWLEDGED, complaint.resolution_due
 
 
-def _ask_note(request: Request, action: str) -> list[Reply]:
+def _ask_note(request: Request, action: Literal["reply", "resolve", "reassign"]) -> list[Reply]:
     t, complaint = texts(request.content), _handled(request)
     if complaint is None:
         return _not_found(request)
     if complaint.status not in complaints.OPEN:
         return [Reply(t.case_closed.format(ticket=complaint.ticket))]
-    request.state.form, request.state.form_data = NOTE_FORM, {"ticket": complaint.ticket, "action": action}
-    ask = {"reply": t.ask_reply, "resolve": t.ask_resolve, "reassign": t.ask_reassign}[action]
-    return [Reply(ask.format(ticket=complaint.ticket))]
+    state = NoteState(ticket=complaint.ticket, action=action)
+    forms.start(request, NOTE, state)
+    return ask_note(request, state)
+
+
+def ask_note(request: Request, state: NoteState) -> list[Reply]:
+    t = texts(request.content)
+    ask = {"reply": t.ask_reply, "resolve": t.ask_resolve, "reassign": t.ask_reassign}[state.action]
+    return [Reply(ask.format(ticket=state.ticket))]
 
 
 def reply(request: Request) -> list[Reply]:
@@ -158,37 +177,45 @@ def reassign(request: Request) -> list[Reply]:
     return _ask_note(request, "reassign")
 
 
-def note_form(request: Request) -> list[Reply] | None:
-    """The handler's words for Balas, Selesai or Alihkan; a button for something else cancels."""
+def note_form(request: Request, state: NoteState) -> list[Reply] | None:
+    """The handler's words for Balas, Selesai or Alihkan, on a case still open that she may handle."""
     text = " ".join(request.text.split())[:MAX_NOTE]
-    data = request.state.form_data
-    request.state.form, request.state.form_data = None, {}
-    request.entities = {"ticket": [str(data.get("ticket", ""))]}
+    forms.close(request)
+    request.entities = {"ticket": [state.ticket]}
     complaint = _handled(request)
-    if text.startswith("/") or not text or complaint is None or complaint.status not in complaints.OPEN:
+    if not text or complaint is None or complaint.status not in complaints.OPEN:
         return None
-    t, ticket, stored = texts(request.content), complaint.ticket, mask_personal_numbers(text)
-    inbox_button = (Option(t.inbox_button, "/aduan"),)
-    if data.get("action") == "reply":
-        _responded(request, complaint)
-        event_id = complaints.record(
-            request.db, complaint, ComplaintEventKind.REPLIED, request.person.id, request.now, stored
-        )
-        key = f"complaint:{ticket}:{event_id}"
-        tell_reporter(request, complaint, t.reporter_reply.format(ticket=ticket, note=text), key)
-        return [Reply(t.done_reply.format(ticket=ticket), inbox_button)]
-    if data.get("action") == "resolve":
-        complaint.first_response_at = complaint.first_response_at or request.now
-        complaint.status, complaint.resolved_at, complaint.escalate_at = ComplaintStatus.RESOLVED, request.now, None
-        event_id = complaints.record(
-            request.db, complaint, ComplaintEventKind.RESOLVED, request.person.id, request.now, stored
-        )
-        days = complaints_content(request.content).reopen_days
-        message = t.reporter_resolved.format(ticket=ticket, note=text, days=days)
-        key = f"complaint:{ticket}:{event_id}"
-        tell_reporter(request, complaint, message, key, reporter_options(request.content, complaint))
-        return [Reply(t.done_resolve.format(ticket=ticket), inbox_button)]
+    stored = mask_personal_numbers(text)
+    if state.action == "reply":
+        return _reply_to_reporter(request, complaint, text, stored)
+    if state.action == "resolve":
+        return _resolve(request, complaint, text, stored)
     return _move_up(request, complaint, stored)
+
+
+def _reply_to_reporter(request: Request, complaint: Complaint, text: str, stored: str) -> list[Reply]:
+    t, ticket = texts(request.content), complaint.ticket
+    _responded(request, complaint)
+    event_id = complaints.record(
+        request.db, complaint, ComplaintEventKind.REPLIED, request.person.id, request.now, stored
+    )
+    key = f"complaint:{ticket}:{event_id}"
+    tell_reporter(request, complaint, t.reporter_reply.format(ticket=ticket, note=text), key)
+    return [Reply(t.done_reply.format(ticket=ticket), (Option(t.inbox_button, "/aduan"),))]
+
+
+def _resolve(request: Request, complaint: Complaint, text: str, stored: str) -> list[Reply]:
+    t, ticket = texts(request.content), complaint.ticket
+    complaint.first_response_at = complaint.first_response_at or request.now
+    complaint.status, complaint.resolved_at, complaint.escalate_at = ComplaintStatus.RESOLVED, request.now, None
+    event_id = complaints.record(
+        request.db, complaint, ComplaintEventKind.RESOLVED, request.person.id, request.now, stored
+    )
+    days = complaints_content(request.content).reopen_days
+    message = t.reporter_resolved.format(ticket=ticket, note=text, days=days)
+    key = f"complaint:{ticket}:{event_id}"
+    tell_reporter(request, complaint, message, key, reporter_options(request.content, complaint))
+    return [Reply(t.done_resolve.format(ticket=ticket), (Option(t.inbox_button, "/aduan"),))]
 
 
 def _move_up(request: Request, complaint: Complaint, reason: str) -> list[Reply]:
@@ -216,3 +243,10 @@ def _move_up(request: Request, complaint: Complaint, reason: str) -> list[Reply]
     tell_reporter(request, complaint, t.reporter_reassigned.format(ticket=complaint.ticket, due=due), key)
     level = t.levels[complaint.level]
     return [Reply(t.done_reassign.format(ticket=complaint.ticket, level=level), (Option(t.inbox_button, "/aduan"),))]
+
+
+def _note_cancelled(request: Request) -> list[Reply]:
+    return [Reply(texts(request.content).note_cancelled, (Option(texts(request.content).inbox_button, "/aduan"),))]
+
+
+NOTE = forms.Form(forms.FormName.COMPLAINT_NOTE, NoteState, note_form, ask_note, _note_cancelled)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from typing import Any
 
 from actions import (
     broadcasts,
@@ -12,6 +12,7 @@ from actions import (
     complaints_status,
     core,
     dashboard,
+    forms,
     groups,
     knowledge,
     learning,
@@ -20,10 +21,7 @@ from actions import (
     schedule,
     subscriptions,
 )
-from actions.replies import Action, Reply, Request
-
-# A form returns None for a message that is not for it: the form closes and the message is routed as usual.
-FormAction = Callable[[Request], list[Reply] | None]
+from actions.replies import Action
 
 ACTIONS: dict[str, Action] = {
     "greet": core.greet,
@@ -80,13 +78,17 @@ ACTIONS: dict[str, Action] = {
     "dashboard_sign_out": dashboard.sign_out,
 }
 
-FORMS: dict[str, FormAction] = {
-    privacy.ERASE_FORM: privacy.erase_form,
-    learning.LESSON_FORM: learning.lesson_form,
-    complaints_intake.COMPLAINT_FORM: complaints_intake.complaint_form,
-    complaints_handling.NOTE_FORM: complaints_handling.note_form,
-    schedule.SCHEDULE_FORM: schedule.schedule_form,
-    broadcasts.BROADCAST_FORM: broadcasts.broadcast_form,
+# The forms (actions/forms.py): while one is in progress it gets each message first.
+FORMS: dict[str, forms.Form[Any]] = {
+    form.name: form
+    for form in (
+        privacy.ERASE,
+        learning.LESSON,
+        complaints_intake.INTAKE,
+        complaints_handling.NOTE,
+        schedule.SCHEDULE,
+        broadcasts.BROADCAST,
+    )
 }
 
 # Typed words that mean one thing whatever the NLU thinks (checked on the whole message, case-insensitive).
