@@ -10,7 +10,6 @@ from actions import forms
 from actions.complaints_common import (
     category_title,
     complaints_content,
-    day_text,
     payload,
     reporter_options,
     tell_handlers,
@@ -19,6 +18,7 @@ from actions.complaints_common import (
 )
 from actions.replies import Option, Reply, Request, with_menu
 from common.enums import STAFF_ROLES, ComplaintEventKind, ComplaintStatus
+from reminders.wording import date_text
 from store import complaints
 from store.models import Complaint, Person
 from store.privacy import mask_personal_numbers
@@ -55,7 +55,7 @@ def inbox(request: Request) -> list[Reply]:
     lines = [t.inbox_intro.format(count=len(cases))]
     for case in cases:
         mark = t.overdue_mark if complaints.is_overdue(case, request.now) else ""
-        due = day_text(case.escalate_at, case.timezone, request.content) if case.escalate_at else t.unknown
+        due = date_text(request.content, case.escalate_at, case.timezone) if case.escalate_at else t.unknown
         title = category_title(request.content, case.category)
         lines.append(t.inbox_line.format(mark=mark, ticket=case.ticket, category=title, due=due))
     options = tuple(Option(c.ticket, payload("complaint_open", c.ticket)) for c in cases[:10])
@@ -87,7 +87,7 @@ def view(request: Request, complaint: Complaint) -> list[Reply]:
         who = t.reporter_known.format(name=reporter.name or t.unknown, phone=reporter.phone or t.unknown)
     history = [
         t.history_line.format(
-            date=day_text(entry.created_at, complaint.timezone, content),
+            date=date_text(content, entry.created_at, complaint.timezone),
             event=t.events[entry.kind],
             who=_staff_name(request, entry.actor_id),
             note=f": {entry.note[:_NOTE_SHOWN]}" if entry.note else "",
@@ -100,8 +100,8 @@ def view(request: Request, complaint: Complaint) -> list[Reply]:
         category=category_title(content, complaint.category),
         status=t.statuses[complaint.status],
         age=t.age_days.format(days=days) if days else t.age_today,
-        first_due=day_text(complaint.first_response_due, complaint.timezone, content),
-        resolution_due=day_text(complaint.resolution_due, complaint.timezone, content),
+        first_due=date_text(content, complaint.first_response_due, complaint.timezone),
+        resolution_due=date_text(content, complaint.resolution_due, complaint.timezone),
         reporter=who,
         text=complaint.text,
         since=complaint.since or t.unknown,
@@ -236,7 +236,7 @@ def _move_up(request: Request, complaint: Complaint, reason: str) -> list[Reply]
     assert complaint.escalate_at is not None
     event_id = complaint.history[-1].id
     key = f"complaint:{complaint.ticket}:{event_id}"
-    due = day_text(complaint.escalate_at, complaint.timezone, request.content)
+    due = date_text(request.content, complaint.escalate_at, complaint.timezone)
     title = category_title(request.content, complaint.category)
     note = t.escalated_to.format(ticket=complaint.ticket, category=title, reason=reason, due=due)
     tell_handlers(request, complaint, note, key, skip=request.person.id, watchers=False)

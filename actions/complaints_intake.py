@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from actions import forms
-from actions.complaints_common import Routing, complaints_content, day_text, route, tell_handlers, texts, zone_of
-from actions.knowledge import format_date
+from actions.complaints_common import Routing, complaints_content, route, tell_handlers, texts, zone_of
 from actions.replies import Option, Reply, Request, menu_options
 from common.enums import ComplaintEventKind, ComplaintStatus, Direction
 from common.messages import Payload
 from content.complaints_schema import Category
 from content.words_schema import plain
+from reminders.wording import date_text
 from store import complaints
 from store.models import Complaint, Turn
 from store.privacy import mask_personal_numbers
@@ -84,7 +84,7 @@ def _guidance(request: Request, category: Category) -> Reply:
     if category.factual and category.checked is not None:
         sources = "; ".join(category.sources)
         line = request.content.strings.source_line.format(
-            sources=sources, checked=format_date(category.checked, request.content)
+            sources=sources, checked=date_text(request.content, category.checked)
         )
         parts.append(line)
     return Reply("\n\n".join(parts))
@@ -160,7 +160,7 @@ def _save(request: Request, state: IntakeState, category: Category, secret: bool
     _add_with_ticket(request, complaint)
     event_id = complaints.record(db, complaint, ComplaintEventKind.CREATED, person.id, request.now)
     key = f"complaint:{complaint.ticket}:{event_id}"
-    due = day_text(first_due, zone, content)
+    due = date_text(content, first_due, zone)
     new_case = t.new_case.format(ticket=complaint.ticket, category=category.title, due=due)
     tell_handlers(request, complaint, new_case, key, watchers=False)
     for watcher in routing.watchers:
@@ -168,7 +168,7 @@ def _save(request: Request, state: IntakeState, category: Category, secret: bool
         complaints.notify(db, request.channels, watcher, watch, f"{key}:watch:{watcher.id}")
     forms.close(request)
     saved = t.saved.format(
-        ticket=complaint.ticket, first_due=due, resolution_due=day_text(resolution_due, zone, content)
+        ticket=complaint.ticket, first_due=due, resolution_due=date_text(content, resolution_due, zone)
     )
     if secret:
         saved += "\n" + t.saved_secret

@@ -20,6 +20,7 @@ from reminders.recurrence import Rule, next_occurrence
 from reminders.when import When, parse_when
 from store import groups, outbox, reach
 from store.models import Group, Meeting
+from store.workdays import local
 
 _KINDS = {
     "bulanan": Recurrence.MONTHLY,
@@ -172,7 +173,7 @@ def _when_options(request: Request, state: ScheduleState, group: Group) -> tuple
 
 
 def _local_today(request: Request, group: Group) -> date:
-    return wording.local(request.now, groups.timezone_of(request.db, request.person, group)).date()
+    return local(request.now, groups.timezone_of(request.db, request.person, group)).date()
 
 
 def _kind(request: Request, word: str) -> Recurrence | None:
@@ -254,9 +255,7 @@ def _save(request: Request, state: ScheduleState, group: Group) -> list[Reply]:
     forms.close(request)
     start = next_occurrence(rule, request.now)
     assert start is not None  # checked when the time was read
-    day, at = wording.moment_text(
-        request.content, wording.local(start, groups.timezone_of(request.db, request.person, group))
-    )
+    day, at = wording.moment_text(request.content, local(start, groups.timezone_of(request.db, request.person, group)))
     return with_menu(request, words.saved.format(next=f"{day}, {at}"))
 
 
