@@ -221,7 +221,7 @@ def _typed_when(request: Request, state: ScheduleState, group: Group, meeting: M
     weeks); a monthly rule needs its week, so after "Setiap bulan" nothing else is accepted."""
     kind = state.kind or (meeting.recurrence if meeting else None)
     prefix = _KIND_PREFIX.get(kind, "") if kind else ""
-    parsed = parse_when(prefix + request.text, _local_today(request, group))
+    parsed = parse_when(prefix + request.text, _local_today(request, group), request.content.words)
     if parsed is None or (state.kind == Recurrence.MONTHLY and parsed.recurrence != Recurrence.MONTHLY):
         return None
     return parsed

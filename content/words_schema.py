@@ -30,6 +30,8 @@ class Words(Strict):
     erase: WordSet = Field(min_length=1)
     # Index = Python's weekday (0 = Senin) and month - 1.
     weekdays: tuple[WordSet, ...] = Field(min_length=7, max_length=7)
+    weeks: tuple[WordSet, ...] = Field(min_length=5, max_length=5)
+    last_week: WordSet = Field(min_length=1)
     months: tuple[WordSet, ...] = Field(min_length=12, max_length=12)
 
     @model_validator(mode="after")
@@ -40,7 +42,7 @@ class Words(Strict):
                 if word in seen:
                     raise ValueError(f"{word!r} is in both {seen[word]} and {name}")
                 seen[word] = name
-        for name in ("weekdays", "months"):
+        for name in ("weekdays", "weeks", "months"):
             days: list[WordSet] = getattr(self, name)
             flat = [word for words in days for word in words]
             if len(flat) != len(set(flat)):
@@ -49,6 +51,12 @@ class Words(Strict):
 
     def weekday(self, word: str) -> int | None:
         return next((number for number, words in enumerate(self.weekdays) if word in words), None)
+
+    def week(self, word: str) -> int | None:
+        """The week of the month (1–5) an ordinal or a digit names (the last week is `last_week`)."""
+        if word.isdigit():
+            return int(word) if 1 <= int(word) <= len(self.weeks) else None
+        return next((number for number, words in enumerate(self.weeks, start=1) if word in words), None)
 
     def month(self, word: str) -> int | None:
         """The month (1–12) a word names: itself or its first three letters."""
