@@ -9,7 +9,8 @@ answer, `ask` repeats the question of a step. The engine does what every form ne
   except in a step that takes her own words (`takes_text`), where "1" is what she wrote.
 - A button for something else (a payload) closes the form and is answered as usual.
 - "batal" (content/words.yml `cancel`) closes any form with the form's own `cancelled` answer; "kembali" (`back`)
-  goes back one step and asks that question again. A form with no step behind it gets "kembali" itself.
+  goes back one step and asks that question again (at the first step: asks it again). A lesson, whose steps are
+  kept in LessonProgress, reads "kembali" itself (`reads_back`).
 
 `ConversationState.form_data` holds {"state": the model, "back": the earlier states, newest last}.
 """
@@ -68,6 +69,8 @@ class Form(Generic[State]):
     ask: Callable[[Request, State], list[Reply]]
     # What "batal" answers; None: nothing, the word is routed as usual.
     cancelled: Callable[[Request], list[Reply] | None]
+    # "kembali" goes to `handle` instead of back to the earlier step.
+    reads_back: bool = False
 
 
 def start(request: Request, form: Form[State], state: State, back: list[State] | None = None) -> None:
@@ -106,8 +109,8 @@ def take(request: Request, forms: Mapping[str, Form[Any]]) -> list[Reply] | None
     if word in words.cancel:
         close(request)
         return form.cancelled(request)
-    if word in words.back and back:
-        earlier = back.pop()
+    if word in words.back and not form.reads_back:
+        earlier = back.pop() if back else state
         _store(request, earlier, back)
         return form.ask(request, earlier)
     before = state.model_copy(deep=True)

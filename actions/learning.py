@@ -189,4 +189,4 @@ def _paused(request: Request) -> None:
     return None
 
 
-LESSON = forms.Form(forms.FormName.LESSON, LessonState, lesson_form, ask, _paused)
+LESSON = forms.Form(forms.FormName.LESSON, LessonState, lesson_form, ask, _paused, reads_back=True)
