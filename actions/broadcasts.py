@@ -23,12 +23,10 @@ MAX_TEXT = 1000
 
 
 class BroadcastState(forms.FormState):
+    TEXT_STEPS = frozenset({"text"})
     step: Literal["group", "text", "confirm"]
     groups: tuple[int, ...] = ()
     text: str = ""
-
-    def takes_text(self) -> bool:
-        return self.step == "text"
 
 
 def _chosen(request: Request, state: BroadcastState) -> list[Group]:

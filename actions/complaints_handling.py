@@ -32,12 +32,11 @@ _NOTE_SHOWN = 150
 class NoteState(forms.FormState):
     """The handler's words for Balas, Selesai or Alihkan on one case."""
 
+    TEXT_STEPS = frozenset({"note"})
+
     step: Literal["note"] = "note"
     ticket: str
     action: Literal["reply", "resolve", "reassign"]
-
-    def takes_text(self) -> bool:
-        return True
 
 
 def _staff(request: Request) -> bool:

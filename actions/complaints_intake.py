@@ -31,13 +31,11 @@ _TICKET_TRIES = 5
 
 
 class IntakeState(forms.FormState):
+    TEXT_STEPS = frozenset({"what"})
     step: Literal["what", "since", "confirm"]
     category: str
     text: str = ""
     since: str = ""
-
-    def takes_text(self) -> bool:
-        return self.step == "what"
 
 
 def _intake_payload(name: str, value: str) -> str:
@@ -46,10 +44,9 @@ def _intake_payload(name: str, value: str) -> str:
 
 def file_complaint(request: Request) -> list[Reply]:
     """file_complaint: a category named by the NLU or a button starts the questions; otherwise pick one. What she
-    already said is her story: the typed words that named the category, or (after an answer's "Buat pengaduan"
-    button, whose payload names the category) the question she asked before it."""
+    already said is her story: the typed words the NLU found the category in, or (after an answer's "Buat
+    pengaduan" button, whose payload names the category) the question she asked before it."""
     rules, t = complaints_content(request.content), texts(request.content)
-    typed = not request.text.startswith("/")
     category = rules.category(request.entity("category") or request.entity("complaint_type") or "")
     group = request.entity("complaint_group")
     if category is None and group is not None:
@@ -63,9 +60,10 @@ def file_complaint(request: Request) -> list[Reply]:
     if category is None:
         options = tuple(Option(g.title, _intake_payload("complaint_group", g.id)) for g in rules.groups)
         return [Reply(t.choose_group, options)]
+    if request.entity("complaint_type") and not request.text.startswith("/"):
+        return _start(request, category, request.text)
     earlier = _asked_before(request) if request.entity("category") else None
-    story = request.text if typed else earlier if earlier and len(earlier.split()) >= STORY_WORDS else None
-    return _start(request, category, story)
+    return _start(request, category, earlier if earlier and len(earlier.split()) >= STORY_WORDS else None)
 
 
 def _asked_before(request: Request) -> str | None:

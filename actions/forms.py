@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -48,12 +48,10 @@ class FormState(BaseModel):
     """Where she is in one form. Subclasses narrow `step` and add their answers; unknown keys fail the load."""
 
     model_config = ConfigDict(extra="forbid")
+    # Steps whose answer is her own words (a story, a notice): a number there is text, not a pick from the menu.
+    TEXT_STEPS: ClassVar[frozenset[str]] = frozenset()
 
     step: str
-
-    def takes_text(self) -> bool:
-        """True at a step whose answer is her own words (a story, a notice): a number is then text, not a pick."""
-        return False
 
 
 State = TypeVar("State", bound=FormState)
@@ -67,8 +65,8 @@ class Form(Generic[State]):
     handle: Callable[[Request, State], list[Reply] | None]
     # The question of a step, asked again after "kembali".
     ask: Callable[[Request, State], list[Reply]]
-    # What "batal" answers; None: nothing, the word is routed as usual.
-    cancelled: Callable[[Request], list[Reply] | None]
+    # What "batal" answers; without it the form closes and the word is routed as usual.
+    cancelled: Callable[[Request], list[Reply]] | None = None
     # "kembali" goes to `handle` instead of back to the earlier step.
     reads_back: bool = False
 
@@ -97,7 +95,7 @@ def take(request: Request, forms: Mapping[str, Form[Any]]) -> list[Reply] | None
         strings = request.content.strings
         return [Reply(strings.form_closed, menu_options(strings.main_menu))]
     state, back = loaded
-    if not state.takes_text() and request.text.isdigit() and request.state.menu:
+    if state.step not in state.TEXT_STEPS and request.text.isdigit() and request.state.menu:
         number = int(request.text)
         if not 1 <= number <= len(request.state.menu):
             return [Reply(request.content.strings.menu_pick_unknown.format(number=number))]
@@ -108,7 +106,7 @@ def take(request: Request, forms: Mapping[str, Form[Any]]) -> list[Reply] | None
         return None
     if word in words.cancel:
         close(request)
-        return form.cancelled(request)
+        return form.cancelled(request) if form.cancelled else None
     if word in words.back and not form.reads_back:
         earlier = back.pop() if back else state
         _store(request, earlier, back)

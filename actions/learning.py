@@ -184,9 +184,5 @@ def _finish(request: Request, session: Session, progress: LessonProgress) -> lis
     return [Reply(text, menu_options(request.content.strings.main_menu))]
 
 
-def _paused(request: Request) -> None:
-    """ "batal" in a lesson: the lesson closes (her progress stays) and the word is answered as usual."""
-    return None
-
-
-LESSON = forms.Form(forms.FormName.LESSON, LessonState, lesson_form, ask, _paused, reads_back=True)
+# "batal" closes a lesson (her progress stays) and is answered as usual.
+LESSON = forms.Form(forms.FormName.LESSON, LessonState, lesson_form, ask, reads_back=True)

@@ -161,12 +161,7 @@ def _menu_choice(request: Request, state: ScheduleState, group: Group, word: str
 
 def _when_options(request: Request, state: ScheduleState, group: Group) -> tuple[Option, ...]:
     words = request.content.strings.meetings
-    options = [
-        Option(words.monthly_button, "bulanan"),
-        Option(words.biweekly_button, "dua mingguan"),
-        Option(words.weekly_button, "mingguan"),
-        Option(words.once_button, "sekali"),
-    ]
+    options = [Option(getattr(words, f"{kind}_button"), token) for token, kind in _KINDS.items()]
     if _meeting(request, state, group) is not None:
         options.insert(0, Option(words.keep_button, "tetap"))
     return (*options, Option(words.discard_button, "batal"))
@@ -179,13 +174,7 @@ def _local_today(request: Request, group: Group) -> date:
 def _kind(request: Request, word: str) -> Recurrence | None:
     """The kind a button sent, or its title typed."""
     words = request.content.strings.meetings
-    titles = {
-        words.monthly_button.lower(): Recurrence.MONTHLY,
-        words.biweekly_button.lower(): Recurrence.BIWEEKLY,
-        words.weekly_button.lower(): Recurrence.WEEKLY,
-        words.once_button.lower(): Recurrence.ONCE,
-    }
-    return _KINDS.get(word) or titles.get(word)
+    return _KINDS.get(word) or {getattr(words, f"{kind}_button").lower(): kind for kind in Recurrence}.get(word)
 
 
 def _when(request: Request, state: ScheduleState, group: Group, word: str) -> list[Reply]:
