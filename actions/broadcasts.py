@@ -81,7 +81,7 @@ def broadcast_form(request: Request, state: BroadcastState) -> list[Reply] | Non
         if len(request.text.strip()) > MAX_TEXT:
             return [Reply(words.too_long.format(limit=MAX_TEXT), (Option(words.discard_button, "batal"),))]
         state.step, state.text = "confirm", request.text.strip()
-    elif word == "kirim":
+    elif word in request.content.words.send:
         return _send(request, state, chosen)
     elif word == "ubah":
         state.step = "text"
