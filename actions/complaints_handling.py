@@ -232,7 +232,8 @@ def _move_up(request: Request, complaint: Complaint, reason: str) -> list[Reply]
     )
     if not moved:
         return [Reply(t.cannot_reassign.format(ticket=complaint.ticket))]
-    assert complaint.escalate_at is not None
+    if complaint.escalate_at is None:
+        raise RuntimeError("a reassigned complaint always has a deadline")
     event_id = complaint.history[-1].id
     key = f"complaint:{complaint.ticket}:{event_id}"
     due = date_text(request.content, complaint.escalate_at, complaint.timezone)

@@ -49,7 +49,8 @@ class ScheduleState(forms.FormState):
     topic: str = ""
 
     def rule(self) -> Rule:
-        assert self.recurrence is not None and self.first_date is not None
+        if self.recurrence is None or self.first_date is None:
+            raise ValueError("the meeting's day is asked before its rule is read")
         time = wording.parse_clock(self.local_time)
         return Rule(self.recurrence, self.first_date, time, self.timezone, self.weekday, self.week_of_month)
 
@@ -243,7 +244,8 @@ def _save(request: Request, state: ScheduleState, group: Group) -> list[Reply]:
     request.db.flush()
     forms.close(request)
     start = next_occurrence(rule, request.now)
-    assert start is not None  # checked when the time was read
+    if start is None:
+        raise RuntimeError("a rule without a next meeting got past the check when the time was read")
     day, at = wording.moment_text(request.content, local(start, groups.timezone_of(request.db, request.person, group)))
     return with_menu(request, words.saved.format(next=f"{day}, {at}"))
 

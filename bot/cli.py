@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot import app, logs
 from bot.channels import console
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from content.loader import ContentError, load_content
 from nlu.client import NluClient
 from nlu.rasa_env import RasaEnvironment
@@ -88,7 +88,7 @@ def cmd_content_check(_: Settings, args: argparse.Namespace) -> int:
     except ContentError as error:
         print(error)
         return 1
-    today = args.today or dt.date.today()
+    today = args.today or dt.datetime.now(dt.UTC).date()
     print(
         f"strings: {len(type(content.strings).model_fields)} keys; topics: {len(content.topics)}; "
         f"lessons: {len(content.sessions)}; catalogue modules: "
@@ -240,7 +240,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     # In a terminal conversation, routine logs would drown the answers.
     logs.configure(logging.WARNING if args.command == "chat" else logging.INFO)
-    return int(args.func(Settings.from_env(), args))
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        # One line naming the variable, not a traceback: the person starting it fixes the environment.
+        print(f"sahabat: configuration: {error}", file=sys.stderr)
+        return 2
+    return int(args.func(settings, args))
 
 
 if __name__ == "__main__":

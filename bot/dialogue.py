@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from actions import forms
 from actions.registry import ACTIONS, COMMANDS, FORMS, TEXT_COMMANDS
 from actions.replies import Reply, Request, menu_options
+from bot.logs import masked_id
 from common.enums import Channel, Direction
 from common.messages import Payload
 from content.loader import Content
@@ -50,6 +51,9 @@ class Inbound:
     text: str = ""
     # The platform's id for this message: a retried webhook carries the same one and is answered once.
     message_id: str | None = None
+    # Written in a group chat (Telegram): the answer is read by everyone there, so no privacy notice goes with it;
+    # she gets it with her first answer in a private chat.
+    in_group: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,15 @@ class _NeedsParse(Exception):
 
 # Text → what the NLU understood (None: the NLU was unavailable), carried into the turn's second run.
 Parsed = dict[str, Understood | None]
+
+
+def with_notice(notice: str, replies: list[Reply]) -> list[Reply]:
+    """The privacy notice at the top of the first reply: one platform message, not two (Telegram allows one bot 30
+    messages a second, so a separate notice halved how many new people it could answer at once)."""
+    if not replies or replies[0].edit_of is not None:
+        return [Reply(notice), *replies]
+    first = replies[0]
+    return [replace(first, text=f"{notice}\n\n{first.text}"), *replies[1:]]
 
 
 class Router:
@@ -104,7 +117,7 @@ class Router:
                 return earlier
             raise
         except Exception:
-            log.exception("failed to handle a %s message from %s", inbound.channel, _masked(inbound.sender))
+            log.exception("failed to handle a %s message from %s", inbound.channel, masked_id(inbound.sender))
             return [Reply(self.content.strings.internal_error)]
 
     def _earlier_answer(self, inbound: Inbound) -> list[Reply] | None:
@@ -163,9 +176,9 @@ class Router:
             )
             replies, understood = self._reply(request, parsed)
             request.text = text
-            if not request.erased and person.privacy_notice_at is None:
+            if not request.erased and person.privacy_notice_at is None and not inbound.in_group:
                 person.privacy_notice_at = request.now
-                replies = [Reply(self.content.strings.privacy_notice), *replies]
+                replies = with_notice(self.content.strings.privacy_notice, replies)
             if seen is not None:
                 seen.replies = [reply.as_body() for reply in replies]
             if request.erased:
@@ -174,6 +187,8 @@ class Router:
             if menus:  # a reply without options leaves the last menu sent in force
                 state.menu = [option.payload for option in menus[-1]]
             self._record(request, inbound.channel, understood, replies)
+            intent = understood.intent if understood else "-"
+            log.info("%s message from %s: %s", inbound.channel, masked_id(inbound.sender), intent)
             return replies
 
     def _reply(self, request: Request, parsed: Parsed) -> tuple[list[Reply], Understood | None]:
@@ -254,18 +269,7 @@ class Router:
             # A sign-in link is kept without its token: the history must not hold a way into the dashboard.
             text = mask_login_links(reply.text)
             request.db.add(Turn(person_id=person_id, channel=channel, direction=Direction.OUT, text=text))
-        log.info(
-            "%s %s: %r → %s",
-            channel,
-            _masked(str(person_id)),
-            mask_personal_numbers(request.text[:80]),
-            understood.intent if understood else "-",
-        )
 
 
 def _command_key(text: str) -> str:
     return " ".join(text.lower().split())
-
-
-def _masked(value: str) -> str:
-    return mask_personal_numbers(value)

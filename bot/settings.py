@@ -1,12 +1,19 @@
-"""Settings from environment variables (ARCHITECTURE.md, "Configuration"); defaults run everything locally."""
+"""Settings from environment variables (docs/architecture.md, "Configuration"); defaults run everything locally.
+
+pydantic-settings reads and checks the variables (`Environment`); the app gets plain frozen dataclasses built from them,
+which tests may also build directly."""
 
 from __future__ import annotations
 
-import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from common.enums import OutboxKind
 
@@ -61,19 +68,70 @@ class Settings:
         return (self.public_url or f"http://127.0.0.1:{self.rest_port}").rstrip("/")
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        env = dict(os.environ if env is None else env)
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The process environment, or `env` read as if it were the environment. Raises SettingsError naming the
+        variable when a value is malformed or a combination cannot work."""
+        try:
+            raw = Environment() if env is None else Environment.model_validate({k: v for k, v in env.items() if v})
+        except ValidationError as error:
+            raise SettingsError(_describe(error)) from None
         defaults = cls()
         return cls(
-            database_url=env.get("SAHABAT_DATABASE_URL") or defaults.database_url,
-            nlu_url=env.get("SAHABAT_NLU_URL") or None,
-            rest_port=int(env.get("SAHABAT_REST_PORT") or defaults.rest_port),
-            rasa_venv=Path(env.get("SAHABAT_RASA_VENV") or defaults.rasa_venv),
-            reminder_offsets=parse_offsets(env.get("SAHABAT_REMINDER_OFFSETS") or "") or defaults.reminder_offsets,
-            telegram=_telegram(env),
-            whatsapp=_whatsapp(env),
-            public_url=env.get("SAHABAT_PUBLIC_URL") or None,
+            database_url=raw.database_url or defaults.database_url,
+            nlu_url=raw.nlu_url,
+            rest_port=raw.rest_port,
+            rasa_venv=raw.rasa_venv or defaults.rasa_venv,
+            reminder_offsets=raw.reminder_offsets or defaults.reminder_offsets,
+            telegram=_telegram(raw),
+            whatsapp=_whatsapp(raw),
+            public_url=raw.public_url,
         )
+
+
+class Environment(BaseSettings):
+    """The environment variables as pydantic-settings reads them (unset or empty → the default)."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_ignore_empty=True, frozen=True)
+
+    database_url: str | None = Field(None, alias="SAHABAT_DATABASE_URL")
+    nlu_url: str | None = Field(None, alias="SAHABAT_NLU_URL")
+    rest_port: int = Field(Settings.rest_port, ge=1, le=65535, alias="SAHABAT_REST_PORT")
+    rasa_venv: Path | None = Field(None, alias="SAHABAT_RASA_VENV")
+    # NoDecode: "24h,2h" is handed to `_offsets` as written, not first read as JSON like other tuple variables.
+    reminder_offsets: Annotated[tuple[timedelta, ...], NoDecode] = Field((), alias="SAHABAT_REMINDER_OFFSETS")
+    public_url: str | None = Field(None, alias="SAHABAT_PUBLIC_URL")
+    telegram_token: str | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str | None = Field(None, alias="TELEGRAM_API_BASE_URL")
+    telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: str | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_rate: float = Field(TelegramSettings.rate, gt=0, alias="TELEGRAM_RATE")
+    whatsapp_token: str | None = Field(None, alias="WHATSAPP_TOKEN")
+    whatsapp_phone_number_id: str | None = Field(None, alias="WHATSAPP_PHONE_NUMBER_ID")
+    whatsapp_app_secret: str | None = Field(None, alias="WHATSAPP_APP_SECRET")
+    whatsapp_verify_token: str | None = Field(None, alias="WHATSAPP_VERIFY_TOKEN")
+    whatsapp_api_base_url: str = Field(WhatsAppSettings.api_base_url, alias="WHATSAPP_API_BASE_URL")
+    whatsapp_rate: float = Field(WhatsAppSettings.rate, gt=0, alias="WHATSAPP_RATE")
+    whatsapp_template_reminder: str | None = Field(None, alias="WHATSAPP_TEMPLATE_REMINDER")
+    whatsapp_template_notice: str | None = Field(None, alias="WHATSAPP_TEMPLATE_NOTICE")
+    whatsapp_template_language: str = Field(WhatsAppSettings.template_language, alias="WHATSAPP_TEMPLATE_LANGUAGE")
+
+    @field_validator("reminder_offsets", mode="before")
+    @classmethod
+    def _offsets(cls, raw: object) -> object:
+        return parse_offsets(raw) if isinstance(raw, str) else raw
+
+    def variable(self, name: str) -> str | None:
+        """The value read for the environment variable `name` (None when unset)."""
+        value = self.model_dump(by_alias=True)[name]
+        return None if value is None else str(value)
+
+
+def _describe(error: ValidationError) -> str:
+    """'SAHABAT_REST_PORT: Input should be a valid integer… (got 'abc')', one line per bad variable."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']} (got {problem['input']!r})"
+        for problem in error.errors()
+    )
 
 
 _OFFSET = re.compile(r"^(\d+)\s*([dhm])$")
@@ -91,16 +149,19 @@ def parse_offsets(raw: str) -> tuple[timedelta, ...]:
     return tuple(sorted(offsets, reverse=True))
 
 
-def _telegram(env: dict[str, str]) -> TelegramSettings | None:
-    token = env.get("TELEGRAM_BOT_TOKEN")
-    if not token:
+def _telegram(raw: Environment) -> TelegramSettings | None:
+    if not raw.telegram_token:
         return None
-    webhook_url, secret = env.get("TELEGRAM_WEBHOOK_URL") or None, env.get("TELEGRAM_WEBHOOK_SECRET") or None
-    if webhook_url and not secret:
+    if raw.telegram_webhook_url and not raw.telegram_webhook_secret:
         # Without the secret anyone who finds the URL could post updates in a person's name.
         raise SettingsError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET")
-    rate = float(env.get("TELEGRAM_RATE") or TelegramSettings.rate)
-    return TelegramSettings(token, env.get("TELEGRAM_API_BASE_URL") or None, webhook_url, secret, rate)
+    return TelegramSettings(
+        raw.telegram_token,
+        raw.telegram_api_base_url,
+        raw.telegram_webhook_url,
+        raw.telegram_webhook_secret,
+        raw.telegram_rate,
+    )
 
 
 WHATSAPP_REQUIRED = ("WHATSAPP_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN")
@@ -113,21 +174,21 @@ WHATSAPP_TEMPLATE_VARIABLES = {
 }
 
 
-def _whatsapp(env: dict[str, str]) -> WhatsAppSettings | None:
-    present = [name for name in WHATSAPP_REQUIRED if env.get(name)]
+def _whatsapp(raw: Environment) -> WhatsAppSettings | None:
+    present = [name for name in WHATSAPP_REQUIRED if raw.variable(name)]
     if not present:
         return None
     if len(present) < len(WHATSAPP_REQUIRED):
         missing = sorted(set(WHATSAPP_REQUIRED) - set(present))
         raise SettingsError(f"WhatsApp is half configured: {', '.join(missing)} missing")
-    templates = {kind: env[name] for kind, name in WHATSAPP_TEMPLATE_VARIABLES.items() if env.get(name)}
+    templates = {kind: value for kind, name in WHATSAPP_TEMPLATE_VARIABLES.items() if (value := raw.variable(name))}
     return WhatsAppSettings(
-        token=env["WHATSAPP_TOKEN"],
-        phone_number_id=env["WHATSAPP_PHONE_NUMBER_ID"],
-        app_secret=env["WHATSAPP_APP_SECRET"],
-        verify_token=env["WHATSAPP_VERIFY_TOKEN"],
-        api_base_url=(env.get("WHATSAPP_API_BASE_URL") or WhatsAppSettings.api_base_url).rstrip("/"),
-        rate=float(env.get("WHATSAPP_RATE") or WhatsAppSettings.rate),
+        token=str(raw.whatsapp_token),
+        phone_number_id=str(raw.whatsapp_phone_number_id),
+        app_secret=str(raw.whatsapp_app_secret),
+        verify_token=str(raw.whatsapp_verify_token),
+        api_base_url=raw.whatsapp_api_base_url.rstrip("/"),
+        rate=raw.whatsapp_rate,
         templates=templates,
-        template_language=env.get("WHATSAPP_TEMPLATE_LANGUAGE") or "id",
+        template_language=raw.whatsapp_template_language,
     )

@@ -42,9 +42,9 @@ class Parse:
 
 def parse_response(text: str, body: dict[str, object]) -> Parse:
     intent = body.get("intent") or {}
-    assert isinstance(intent, dict)
     entities = body.get("entities") or []
-    assert isinstance(entities, list)
+    if not isinstance(intent, dict) or not isinstance(entities, list):
+        raise ValueError(f"not a Rasa parse result: {sorted(body)}")
     return Parse(
         text=text,
         intent=str(intent.get("name") or FALLBACK_INTENT),

@@ -7,11 +7,11 @@ import json
 import os
 import socket
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TRAINING_DATA = PROJECT_ROOT / "nlu" / "data"
@@ -21,6 +21,10 @@ _MODEL_INPUTS = ("nlu/data", "nlu/normalizer.py", "nlu/lexicon.yml", "nlu/rasa",
 
 class RasaError(RuntimeError):
     pass
+
+
+class _NotReady(Exception):
+    """The server runs but has no model loaded yet (or does not answer yet): ask again."""
 
 
 def _rasa_process_env(root: Path) -> dict[str, str]:
@@ -138,21 +142,33 @@ class RasaServer:
         return self
 
     def _wait_until_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self._process is not None
-            if self._process.poll() is not None:
-                tail = self.log_path.read_text(errors="replace")[-2000:]
-                raise RasaError(f"the Rasa server exited (code {self._process.returncode}):\n{tail}")
-            try:
-                status = httpx.get(f"{self.url}/status", timeout=2.0)
-                if status.status_code == 200 and json.loads(status.text).get("model_file"):
-                    return
-            except (httpx.HTTPError, ValueError):
-                pass
-            time.sleep(0.5)
-        self.stop()
-        raise RasaError(f"the Rasa server did not answer within {timeout:.0f} s; see {self.log_path}")
+        """Asks for /status every half second until a model is loaded; a server that exits or stays silent fails."""
+        try:
+            for attempt in Retrying(
+                retry=retry_if_exception_type(_NotReady),
+                wait=wait_fixed(0.5),
+                stop=stop_after_delay(timeout),
+                reraise=True,
+            ):
+                with attempt:
+                    self._check_ready()
+        except _NotReady:
+            self.stop()
+            raise RasaError(f"the Rasa server did not answer within {timeout:.0f} s; see {self.log_path}") from None
+
+    def _check_ready(self) -> None:
+        if self._process is None:
+            raise RasaError("the Rasa server was stopped while starting")
+        if self._process.poll() is not None:
+            tail = self.log_path.read_text(errors="replace")[-2000:]
+            raise RasaError(f"the Rasa server exited (code {self._process.returncode}):\n{tail}")
+        try:
+            status = httpx.get(f"{self.url}/status", timeout=2.0)
+            if status.status_code == 200 and json.loads(status.text).get("model_file"):
+                return
+        except (httpx.HTTPError, ValueError) as error:
+            raise _NotReady from error
+        raise _NotReady
 
     def stop(self) -> None:
         if self._process is None:

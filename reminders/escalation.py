@@ -38,7 +38,8 @@ def run_escalations(db: Session, content: Content, now: datetime, channels: Chan
     query = query.order_by(Complaint.id).with_for_update(skip_locked=True)
     acted = 0
     for complaint in db.scalars(query).all():
-        assert complaint.escalate_at is not None
+        if complaint.escalate_at is None:
+            raise RuntimeError("the query selects complaints with a deadline only")
         due = as_utc(complaint.escalate_at)
         if now >= due:
             acted += _overdue(db, channels, content, rules, complaint, due, now)
@@ -56,7 +57,8 @@ def _title(rules: ComplaintsFile, complaint: Complaint) -> str:
 
 def _remind(db: Session, channels: Channels, content: Content, complaint: Complaint, due: datetime) -> bool:
     rules = content.complaints
-    assert rules is not None
+    if rules is None:
+        raise RuntimeError("complaint escalation runs only with the complaints content loaded")
     text = rules.texts.reminder.format(
         ticket=complaint.ticket, category=_title(rules, complaint), due=date_text(content, due, complaint.timezone)
     )
@@ -85,7 +87,8 @@ def _overdue(
         key = f"complaint:{complaint.ticket}:overdue:{due.isoformat()}"
         handlers = complaints.handlers(db, complaint, False)
         return any([complaints.notify(db, channels, p, text, f"{key}:{p.id}") for p in handlers])
-    assert complaint.escalate_at is not None
+    if complaint.escalate_at is None:
+        raise RuntimeError("an escalated complaint always has a deadline")
     new_due = date_text(content, complaint.escalate_at, complaint.timezone)
     key = f"complaint:{complaint.ticket}:{complaint.history[-1].id}"
     text = t.escalated_to.format(ticket=complaint.ticket, category=title, reason=t.overdue_reason, due=new_due)

@@ -16,6 +16,7 @@ from content.loader import Content
 from reminders import wording
 from reminders.recurrence import Reminder, Rule, next_occurrence
 from store import bulk, groups, reach
+from store.db import affected
 from store.models import Group, Meeting, MeetingReply, OutboxMessage, Region
 from store.reach import Address
 from store.workdays import local
@@ -176,7 +177,7 @@ def cancel_pending(db: Session, meeting_id: int) -> int:
         )
         .values(status=OutboxStatus.CANCELLED)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return affected(result)
 
 
 def reply_counts(db: Session, meeting: Meeting, occurrence: str) -> tuple[int, int, int]:

@@ -69,7 +69,8 @@ def _dates_from(rule: Rule, start: date) -> Iterator[date]:
         while True:
             yield day
             day += timedelta(days=step)
-    assert rule.weekday is not None and rule.week_of_month is not None
+    if rule.weekday is None or rule.week_of_month is None:
+        raise ValueError("a monthly rule needs its weekday and week of the month")
     origin = max(first, start)
     year, month = origin.year, origin.month
     empty_months = 0

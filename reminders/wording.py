@@ -48,7 +48,8 @@ def rule_text(content: Content, rule: Rule) -> str:
     if rule.recurrence == Recurrence.MONTHLY:
         if rule.week_of_month == LAST_WEEK:
             return words.rule_monthly_last.format(weekday=weekday, time=at)
-        assert rule.week_of_month is not None
+        if rule.week_of_month is None:
+            raise ValueError("a monthly rule needs its week of the month")
         return words.rule_monthly.format(weekday=weekday, week=words.week_words[rule.week_of_month - 1], time=at)
     if rule.recurrence == Recurrence.BIWEEKLY:
         return words.rule_biweekly.format(weekday=weekday, time=at, date=day_text(content, rule.first_date))

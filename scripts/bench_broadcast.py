@@ -37,7 +37,7 @@ from bot.budget import SendBudget, send_budget
 from bot.outbox import Limits, OutboxSender, SendFailure
 from common.enums import Channel, Lane, OutboxKind, OutboxStatus
 from common.messages import Reply
-from store import broadcasts
+from store import broadcasts, reach
 from store.db import Database
 from store.models import ChannelIdentity, Group, Membership, OutboxMessage, Person
 
@@ -173,7 +173,13 @@ def prepare(db: Database, recipients: int) -> int:
         )
         started = time.perf_counter()
         broadcast = broadcasts.create(
-            session, ketua, [group.id], "Bench", Reply("Pengumuman: pertemuan besok jam 09.00."), datetime.now(UTC)
+            session,
+            ketua,
+            [group.id],
+            "Bench",
+            Reply("Pengumuman: pertemuan besok jam 09.00."),
+            datetime.now(UTC),
+            reach.configured([Channel.TELEGRAM]),
         )
         print(f"broadcast #{broadcast.id}: {broadcast.recipients} outbox rows in {time.perf_counter() - started:.1f} s")
         return broadcast.recipients

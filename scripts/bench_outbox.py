@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import delete, func, insert, select  # noqa: E402
 
 from store.db import Database  # noqa: E402
 from store.models import OutboxMessage  # noqa: E402
@@ -77,7 +77,7 @@ async def bench(messages: int, chats: int, kill_at: float, kill_mode: str, datab
     db = Database(database_url or f"sqlite:///{workdir / 'bench.db'}")
     db.migrate()
     with db.session() as session:
-        session.execute(OutboxMessage.__table__.delete().where(OutboxMessage.dedup_key.like("bench:%")))
+        session.execute(delete(OutboxMessage).where(OutboxMessage.dedup_key.like("bench:%")))
     fill(db, messages, chats)
     server = FakeBotApi(per_second=LIMIT, per_chat_interval=1.0)
     await server.start()

@@ -18,7 +18,7 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -81,7 +81,7 @@ def populate(db: Database, meetings: int, burst: int, members: int, burst_start:
         rows = [{**near, "group_id": gid} for gid in group_ids]
         # Far meetings: monthly on every weekday and week, 09.00 in the three zones, from next month on.
         zones = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
-        first = date.today().replace(day=1) + timedelta(days=32)
+        first = datetime.now(UTC).date().replace(day=1) + timedelta(days=32)
         rows += [
             {
                 "group_id": far.id,
@@ -145,7 +145,8 @@ def main() -> int:
     # No periodic sync here: bot/app.py registers that.
     scheduler = ReminderScheduler(db, content, offsets=(offset,), channels=CHANNELS)
     started = time.perf_counter()
-    assert scheduler.start()
+    if not scheduler.start():
+        raise RuntimeError("the scheduler could not take the lease")
     startup = time.perf_counter() - started
     print(f"start-up with {plans} plans: {startup:.2f} s; RSS {rss_before:.0f} → {rss_mb():.0f} MB")
     if datetime.now(UTC) > due_at - AHEAD:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from common.enums import FINAL_OUTBOX_STATUSES, BroadcastStatus, OutboxKind, OutboxStatus
 from common.messages import Reply
 from store import groups
+from store.db import affected
 from store.models import Broadcast, OutboxMessage, Person
 from store.reach import Channels, audience
 
@@ -95,7 +96,7 @@ def cancel(db: Session, broadcast: Broadcast) -> int:
         .where(OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.status == OutboxStatus.PENDING)
         .values(status=OutboxStatus.CANCELLED)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return affected(result)
 
 
 def finish(broadcast: Broadcast, counts: Counter[str], now: datetime) -> bool:

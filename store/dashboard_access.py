@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from store.db import affected
 from store.models import DashboardLogin, DashboardSession, Person
 from store.workdays import as_utc
 
@@ -54,7 +55,7 @@ def redeem(db: Session, token: str, now: datetime) -> int | None:
         .where(DashboardLogin.token_hash == hashed, DashboardLogin.used_at.is_(None), DashboardLogin.expires_at > now)
         .values(used_at=now)
     )
-    if int(used.rowcount) != 1:  # type: ignore[attr-defined]
+    if affected(used) != 1:
         return None
     return db.scalar(select(DashboardLogin.person_id).where(DashboardLogin.token_hash == hashed))
 
@@ -98,11 +99,11 @@ def end_sessions(db: Session, person: Person) -> int:
     """Signs the person out of the dashboard everywhere and voids her unused links; returns the sessions ended."""
     ended = db.execute(delete(DashboardSession).where(DashboardSession.person_id == person.id))
     db.execute(delete(DashboardLogin).where(DashboardLogin.person_id == person.id, DashboardLogin.used_at.is_(None)))
-    return int(ended.rowcount)  # type: ignore[attr-defined]
+    return affected(ended)
 
 
 def forget_expired(db: Session, now: datetime) -> int:
     """Old links and sessions are of no use to anyone: removed so the tables stay small."""
     links = db.execute(delete(DashboardLogin).where(DashboardLogin.expires_at < now - LINK_LIFETIME))
     sessions = db.execute(delete(DashboardSession).where(DashboardSession.expires_at < now))
-    return int(links.rowcount) + int(sessions.rowcount)  # type: ignore[attr-defined]
+    return affected(links) + affected(sessions)

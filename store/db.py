@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -20,7 +23,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(connection, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             cursor = connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -30,6 +33,11 @@ def make_engine(url: str) -> Engine:
     # Room for every thread that may hold a connection at once: answering threads each hold a person's lock and a
     # session, sender and scheduler threads one each.
     return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
+
+
+def affected(result: Result[Any]) -> int:
+    """Rows an UPDATE, INSERT or DELETE statement touched (`Session.execute` types its result as a plain `Result`)."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def migrate(engine: Engine) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from store.db import affected
 from store.models import Lease
 
 
@@ -31,14 +32,14 @@ def take(db: Session, name: str, holder: str, seconds: float) -> bool:
     created = db.execute(
         insert(Lease).values(name=name, holder=holder, expires_at=now + seconds).on_conflict_do_nothing()
     )
-    if created.rowcount == 1:  # type: ignore[attr-defined]
+    if affected(created) == 1:
         return True
     renewed = db.execute(
         update(Lease)
         .where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at < now))
         .values(holder=holder, expires_at=now + seconds)
     )
-    return int(renewed.rowcount) == 1  # type: ignore[attr-defined]
+    return affected(renewed) == 1
 
 
 def release(db: Session, name: str, holder: str) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import ColumnElement, Connection, Engine, exists, literal, literal_column, select, table, text
+from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ class ProcessMark:
                 try:
                     self._connection.execute(text("SELECT 1"))
                     return
-                except Exception:
+                except SQLAlchemyError:  # the connection broke: take the mark again on a new one
                     self._connection.invalidate()
                     self._connection = None
             connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")

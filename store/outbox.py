@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from common.enums import Channel, Delivery, OutboxKind, OutboxStatus, lane_of
 from common.messages import Reply
+from store.db import affected
 from store.locks import ProcessMark, owner_alive
 from store.models import ChannelIdentity, OutboxMessage
 
@@ -63,7 +64,7 @@ def recover_in_flight(db: Session, channel: Channel, mark: ProcessMark) -> int:
             in_flight, or_(OutboxMessage.claimed_by.is_(None), ~owner_alive(OutboxMessage.__table__.c.claimed_by))
         )
     result = db.execute(update(OutboxMessage).where(in_flight).values(status=OutboxStatus.PENDING, claimed_by=None))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return affected(result)
 
 
 def claim_due(
@@ -140,7 +141,7 @@ def claim(db: Session, message_id: int, now: datetime, owner: int | None = None)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
         .values(status=OutboxStatus.SENDING, claimed_at=now, claimed_by=owner, attempts=OutboxMessage.attempts + 1)
     )
-    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+    return affected(result) == 1
 
 
 def mark_sent(db: Session, message_id: int, platform_id: str, now: datetime) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from actions.replies import Reply
 from bot.dialogue import Inbound, Router
+from common.enums import Channel
 from common.messages import Payload
 from nlu.client import Parse
 from store.db import Database
@@ -20,15 +21,15 @@ from tests.dialog import shown
 DATA = Path(__file__).parent / "data" / "directory"
 
 # (channel, sender) of each person in the test directory.
-NURHAYATI = ("whatsapp", "6281234560002")  # anggota of Melati 1, pendamping Rina
-SITI = ("telegram", "7001")  # ketua of Melati 1
-MARIA = ("whatsapp", "6281234560005")  # ketua of Anggrek in Papua, pendamping Yohanes
-RINA = ("telegram", "5001")  # pendamping PD001, koordinator Dewi
-AGUS = ("whatsapp", "6281234567002")  # pendamping PD002, koordinator Dewi
-DEWI = ("telegram", "5003")  # koordinator KO01
-YOHANES = ("whatsapp", "6281234567004")  # pendamping PD003, no koordinator
-ADMIN = ("rest", "dinsos-kota-bengkulu")
-NEIGHBOUR = ("rest", "ibu-tetangga")  # lives in Pasar Bengkulu, no pendamping on file
+NURHAYATI = (Channel.WHATSAPP, "6281234560002")  # anggota of Melati 1, pendamping Rina
+SITI = (Channel.TELEGRAM, "7001")  # ketua of Melati 1
+MARIA = (Channel.WHATSAPP, "6281234560005")  # ketua of Anggrek in Papua, pendamping Yohanes
+RINA = (Channel.TELEGRAM, "5001")  # pendamping PD001, koordinator Dewi
+AGUS = (Channel.WHATSAPP, "6281234567002")  # pendamping PD002, koordinator Dewi
+DEWI = (Channel.TELEGRAM, "5003")  # koordinator KO01
+YOHANES = (Channel.WHATSAPP, "6281234567004")  # pendamping PD003, no koordinator
+ADMIN = (Channel.REST, "dinsos-kota-bengkulu")
+NEIGHBOUR = (Channel.REST, "ibu-tetangga")  # lives in Pasar Bengkulu, no pendamping on file
 
 
 class Clock:
@@ -60,11 +61,11 @@ def build(database: Database) -> None:
         db.add_all([admin, neighbour])
 
 
-def say(router: Router, who: tuple[str, str], text: str, message_id: str | None = None) -> str:
+def say(router: Router, who: tuple[Channel, str], text: str, message_id: str | None = None) -> str:
     return shown(answer(router, who, text, message_id))
 
 
-def answer(router: Router, who: tuple[str, str], text: str, message_id: str | None = None) -> list[Reply]:
+def answer(router: Router, who: tuple[Channel, str], text: str, message_id: str | None = None) -> list[Reply]:
     return router.handle(Inbound(who[0], who[1], text, message_id=message_id))
 
 
@@ -74,7 +75,7 @@ def payload(intent: str, **entities: str) -> str:
 
 def file(
     router: Router,
-    who: tuple[str, str],
+    who: tuple[Channel, str],
     category: str,
     story: str,
     since: str = "Minggu ini",
@@ -89,7 +90,7 @@ def file(
     return saved.split("Nomor tiket: ")[1][:10]
 
 
-def person(database: Database, who: tuple[str, str]) -> Person:
+def person(database: Database, who: tuple[Channel, str]) -> Person:
     with database.session() as db:
         identity = db.scalar(
             select(ChannelIdentity).where(ChannelIdentity.channel == who[0], ChannelIdentity.external_id == who[1])
@@ -105,7 +106,7 @@ def complaint(database: Database, ticket: str) -> Complaint:
         return found
 
 
-def outbox_to(database: Database, who: tuple[str, str]) -> list[str]:
+def outbox_to(database: Database, who: tuple[Channel, str]) -> list[str]:
     """Texts queued for one person, oldest first."""
     with database.session() as db:
         rows = db.scalars(
@@ -116,7 +117,7 @@ def outbox_to(database: Database, who: tuple[str, str]) -> list[str]:
         return [row.body["text"] for row in rows]
 
 
-def outbox_options(database: Database, who: tuple[str, str]) -> list[list[list[str]]]:
+def outbox_options(database: Database, who: tuple[Channel, str]) -> list[list[list[str]]]:
     with database.session() as db:
         rows = db.scalars(
             select(OutboxMessage)

@@ -1,7 +1,9 @@
-"""Shared fixtures: a fresh database on SQLite and on PostgreSQL, the real NLU server, content."""
+"""Shared fixtures: a fresh database on SQLite and on PostgreSQL, the real NLU server, content; and the network
+guard (tests/network_guard.py) that keeps every test on this machine."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -14,15 +16,28 @@ from content.loader import Content, load_content
 from nlu.client import NluClient
 from nlu.rasa_env import RasaEnvironment
 from store.db import Database
+from tests import network_guard
 
 POSTGRES_ADMIN_URL = os.environ.get("SAHABAT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 ROOT = Path(__file__).resolve().parents[1]
 
+# From the first import on, session fixtures included: no test reaches past this machine.
+network_guard.install()
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A migrated, empty database of each kind; PostgreSQL gets a database of its own, dropped afterwards."""
-    if request.param == "sqlite":
+
+@pytest.fixture(autouse=True)
+def no_network() -> Iterator[None]:
+    """Fails the test that tried to reach the network, even when the code under test caught the refusal."""
+    network_guard.refused.clear()
+    yield
+    if network_guard.refused:
+        pytest.fail(f"the test tried to reach the network: {', '.join(network_guard.refused)}")
+
+
+@contextlib.contextmanager
+def fresh_database(kind: str, tmp_path: Path) -> Iterator[Database]:
+    """A migrated, empty database; PostgreSQL gets a database of its own, dropped afterwards."""
+    if kind == "sqlite":
         db = Database(f"sqlite:///{tmp_path / 'test.db'}")
         db.migrate()
         yield db
@@ -40,6 +55,20 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         db.dispose()
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated, empty database of each kind."""
+    with fresh_database(request.param, tmp_path) as db:
+        yield db
+
+
+@pytest.fixture
+def postgres_database(tmp_path: Path) -> Iterator[Database]:
+    """For what only PostgreSQL supports (several processes on one database)."""
+    with fresh_database("postgresql", tmp_path) as db:
+        yield db
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.dialogue import Inbound, Router
+from common.enums import Channel, OutboxKind
 from content.loader import Content
 from dashboard.site import staff_dashboard
 from store.db import Database
@@ -24,8 +25,8 @@ from tests.complaint_world import MARIA, NURHAYATI, RINA, Clock, NoNlu, build, f
 from tests.dialog import BOTH_CHANNELS
 
 DATA = Path(__file__).parent / "data" / "dashboard"
-LESTARI = ("whatsapp", "6281234560012")  # anggota of Mawar, pendamping Agus
-SRI = ("telegram", "7011")  # ketua of Mawar
+LESTARI = (Channel.WHATSAPP, "6281234560012")  # anggota of Mawar, pendamping Agus
+SRI = (Channel.TELEGRAM, "7011")  # ketua of Mawar
 # Monday 23 November 2026, 09:00 WIB: the complaints come in; the pages are read three working days later.
 FILED = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 READ = dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC)
@@ -90,9 +91,9 @@ class World:
             for n, status in enumerate(("sent", "failed")):
                 db.add(
                     OutboxMessage(
-                        channel="whatsapp",
+                        channel=Channel.WHATSAPP,
                         recipient=f"62812345600{n}",
-                        kind="broadcast",
+                        kind=OutboxKind.BROADCAST,
                         body={"text": "Pertemuan Jumat"},
                         dedup_key=f"broadcast:{broadcast.id}:{n}",
                         status=status,
@@ -106,7 +107,7 @@ class World:
             )
 
 
-def sign_in_path(router: Router, who: tuple[str, str]) -> str:
+def sign_in_path(router: Router, who: tuple[Channel, str]) -> str:
     """Asks for a link in chat, as staff do, and returns its path (/dasbor/masuk/<token>)."""
     answer = router.handle(Inbound(who[0], who[1], "DASBOR"))
     match = LINK.search(answer[-1].text)
@@ -130,7 +131,7 @@ async def client_for(world: World, app: web.Application | None = None) -> TestCl
     return client
 
 
-async def signed_in(world: World, who: tuple[str, str]) -> TestClient[web.Request, web.Application]:
+async def signed_in(world: World, who: tuple[Channel, str]) -> TestClient[web.Request, web.Application]:
     client = await client_for(world)
     response = await client.get(sign_in_path(world.router, who), allow_redirects=False)
     assert response.status == 303, await response.text()

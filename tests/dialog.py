@@ -53,7 +53,7 @@ def shown(replies: list[Reply]) -> str:
     return "\n".join(parts)
 
 
-def run_dialog(router: Router, sender: str, steps: list[tuple[str, Check]], channel: str = "rest") -> None:
+def run_dialog(router: Router, sender: str, steps: list[tuple[str, Check]], channel: Channel = Channel.REST) -> None:
     for number, (said, check) in enumerate(steps, start=1):
         answer = shown(router.handle(Inbound(channel, sender, said)))
         assert check(answer), f"step {number}: {said!r} was answered with:\n{answer}\n(expected {check!r})"

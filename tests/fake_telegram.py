@@ -62,7 +62,7 @@ class FakeBotApi:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = int(self._runner.addresses[0][1])
         return self.base_url
 
     @property
@@ -99,7 +99,9 @@ class FakeBotApi:
         """An update for a webhook post (not queued for getUpdates)."""
         return {"update_id": next(self._update_ids), kind: payload}
 
-    def text_message(self, chat_id: int, text: str, user_id: int | None = None, chat_type: str = "private") -> dict:  # type: ignore[type-arg]
+    def text_message(
+        self, chat_id: int, text: str, user_id: int | None = None, chat_type: str = "private"
+    ) -> dict[str, Any]:
         fields: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             fields["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
@@ -123,7 +125,7 @@ class FakeBotApi:
         return self.push("callback_query", query)
 
     def send_media(self, chat_id: int, kind: str) -> int:
-        media: dict[str, Any] = {
+        media_of: dict[str, dict[str, Any]] = {
             "voice": {"voice": {"file_id": "v1", "file_unique_id": "uv1", "duration": 3}},
             "sticker": {
                 "sticker": {
@@ -138,8 +140,8 @@ class FakeBotApi:
             },
             "photo": {"photo": [{"file_id": "p1", "file_unique_id": "up1", "width": 90, "height": 90}]},
             "document": {"document": {"file_id": "d1", "file_unique_id": "ud1", "file_name": "kk.pdf"}},
-        }[kind]
-        return self.push("message", self._message(chat_id, chat_id, "private", **media))
+        }
+        return self.push("message", self._message(chat_id, chat_id, "private", **media_of[kind]))
 
     async def wait_for(self, condition: Any, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.dialogue import Inbound, Router
+from common.enums import Channel
 from content.loader import Content
 from nlu.client import FALLBACK_INTENT, Parse
 from store.db import Database
@@ -70,7 +71,7 @@ def recipients(database: Database, kind: str) -> Counter[int | None]:
     return Counter(row.person_id for row in outbox_rows(database, kind))
 
 
-def writes_once(database: Database, content: Content, sender: str, channel: str) -> None:
+def writes_once(database: Database, content: Content, sender: str, channel: Channel) -> None:
     """Someone writes to the assistant (here "menu"): a WhatsApp number from the directory has then opted in."""
     router(database, content).handle(Inbound(channel, sender, "menu"))
 

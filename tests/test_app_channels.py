@@ -14,7 +14,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot import cli
 from bot.settings import Settings, SettingsError
+from common.enums import Channel, OutboxKind
 from common.messages import Reply
 from store import outbox
 from store.db import Database
@@ -90,10 +92,10 @@ async def test_the_app_serves_telegram_and_whatsapp_from_environment_variables(
         with database.session() as db:
             outbox.enqueue(
                 db,
-                channel="telegram",
+                channel=Channel.TELEGRAM,
                 recipient="111",
                 message=Reply("Pertemuan besok jam 9."),
-                kind="broadcast",
+                kind=OutboxKind.BROADCAST,
                 dedup_key="app:1",
             )
         await telegram.wait_for(lambda: "Pertemuan besok jam 9." in telegram.texts_to(111), 20)
@@ -101,6 +103,39 @@ async def test_the_app_serves_telegram_and_whatsapp_from_environment_variables(
         app.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(app.wait(), 30)
     assert code == 0, log.read_text()
+
+
+def test_a_malformed_variable_stops_the_start_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SettingsError, match=r"SAHABAT_REST_PORT: .*integer.*'abc'"):
+        Settings.from_env({"SAHABAT_REST_PORT": "abc"})
+    with pytest.raises(SettingsError, match="TELEGRAM_RATE"):
+        Settings.from_env({"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_RATE": "fast"})
+    with pytest.raises(SettingsError, match="SAHABAT_REMINDER_OFFSETS"):
+        Settings.from_env({"SAHABAT_REMINDER_OFFSETS": "2 jam"})
+    monkeypatch.setenv("SAHABAT_REST_PORT", "abc")
+    assert cli.main(["admin", "groups"]) == 2
+    assert "SAHABAT_REST_PORT" in capsys.readouterr().err
+    monkeypatch.setenv("SAHABAT_REST_PORT", "8080")
+    monkeypatch.setenv("SAHABAT_REMINDER_OFFSETS", "2 jam")
+    with pytest.raises(SettingsError, match="SAHABAT_REMINDER_OFFSETS"):
+        Settings.from_env()
+
+
+def test_the_process_environment_is_read_like_a_given_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAHABAT_REMINDER_OFFSETS", "30m, 1d")
+    monkeypatch.setenv("SAHABAT_REST_PORT", "9090")
+    monkeypatch.setenv("SAHABAT_NLU_URL", "")
+    settings = Settings.from_env()
+    assert settings.reminder_offsets == Settings.from_env({"SAHABAT_REMINDER_OFFSETS": "30m, 1d"}).reminder_offsets
+    assert settings.rest_port == 9090 and settings.nlu_url is None
+
+
+def test_settings_defaults_and_empty_values() -> None:
+    settings = Settings.from_env({"SAHABAT_REST_PORT": "", "SAHABAT_NLU_URL": ""})
+    assert settings == Settings()
+    assert Settings.from_env({"SAHABAT_REST_PORT": "9090"}).site_url == "http://127.0.0.1:9090"
 
 
 def test_settings_refuse_what_cannot_work() -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from actions.registry import ACTIONS, COMMANDS
+from common.enums import Channel, OutboxStatus
 from content.loader import Content
 from reminders import broadcast_watch
 from store import outbox
@@ -22,7 +23,7 @@ def join_members(database: Database, content: Content, group: str, count: int, p
         code = db.scalars(select(Group.invite_code).where(Group.name == group)).one()
     bot = router(database, content)
     for n in range(count):
-        run_dialog(bot, f"{prefix}{n}", [(f"GABUNG {code}", contains("Selamat bergabung"))], channel="telegram")
+        run_dialog(bot, f"{prefix}{n}", [(f"GABUNG {code}", contains("Selamat bergabung"))], channel=Channel.TELEGRAM)
 
 
 def members_of(database: Database, *groups: str) -> set[int]:
@@ -31,7 +32,7 @@ def members_of(database: Database, *groups: str) -> set[int]:
         return set(db.scalars(query.where(Group.name.in_(groups))))
 
 
-def settle(database: Database, status: str, count: int | None = None) -> None:
+def settle(database: Database, status: OutboxStatus, count: int | None = None) -> None:
     """The outbox sender's part: the first `count` pending broadcast rows end as `status`."""
     now = datetime.now(UTC)
     with database.session() as db:
@@ -52,9 +53,9 @@ def test_a_ketua_previews_sends_and_gets_the_report(database: Database, content:
     directory(database)
     join_members(database, content, "Melati 1", 3, "86000")
     bot = router(database, content)
-    run_dialog(bot, "860002", [("BERHENTI", contains("MULAI"))], channel="telegram")
+    run_dialog(bot, "860002", [("BERHENTI", contains("MULAI"))], channel=Channel.TELEGRAM)
     # Nurhayati's number came from the directory; having written once, she may get notices on WhatsApp.
-    run_dialog(bot, "6281234560002", [("menu", contains("1."))], channel="whatsapp")
+    run_dialog(bot, "6281234560002", [("menu", contains("1."))], channel=Channel.WHATSAPP)
     run_dialog(
         bot,
         "7001",
@@ -63,7 +64,7 @@ def test_a_ketua_previews_sends_and_gets_the_report(database: Database, content:
             ("Besok pertemuan di balai RW, bawa kartu KKS.", contains("Pratinjau", "bawa kartu KKS", "3 anggota")),
             ("kirim", contains("sedang dikirim ke 3 anggota", "STATUS SIARAN")),
         ],
-        channel="telegram",
+        channel=Channel.TELEGRAM,
     )
     # Skipped and counted: one opted out (BERHENTI), one without any chat account (Ibu Tanpa HP).
     with database.session() as db:
@@ -76,18 +77,18 @@ def test_a_ketua_previews_sends_and_gets_the_report(database: Database, content:
     progress = outbox_rows(database, "progress")
     assert [r.body["text"] for r in progress] == [f"Pengumuman #{broadcast.id}: terkirim 0/3"]
 
-    settle(database, "sent", 2)
-    run_dialog(bot, "7001", [("status siaran", contains("terkirim 2/3"))], channel="telegram")
+    settle(database, OutboxStatus.SENT, 2)
+    run_dialog(bot, "7001", [("status siaran", contains("terkirim 2/3"))], channel=Channel.TELEGRAM)
     assert broadcast_watch.watch(database, content, datetime.now(UTC)) == 0
     assert outbox_rows(database, "progress")[0].body["text"].endswith("terkirim 2/3")  # not sent yet: updated
-    settle(database, "blocked")
+    settle(database, OutboxStatus.BLOCKED)
     assert broadcast_watch.watch(database, content, datetime.now(UTC)) == 1
     report = outbox_rows(database, "progress")[-1]
     assert report.recipient == "7001" and report.dedup_key.endswith(":report")
     for line in ("Terkirim: 2", "Gagal: 0", "Memblokir: 1", "Belum bisa dihubungi: 1", "Berhenti berlangganan: 1"):
         assert line in report.body["text"]
     assert broadcast_watch.watch(database, content, datetime.now(UTC)) == 0  # reported once
-    run_dialog(bot, "7001", [("status siaran", contains("selesai", "Terkirim: 2"))], channel="telegram")
+    run_dialog(bot, "7001", [("status siaran", contains("selesai", "Terkirim: 2"))], channel=Channel.TELEGRAM)
 
 
 def test_progress_of_a_sent_progress_message_is_an_edit(database: Database, content: Content) -> None:
@@ -98,13 +99,13 @@ def test_progress_of_a_sent_progress_message_is_an_edit(database: Database, cont
         bot,
         "7001",
         [("/siaran", contains("Tulis")), ("Rapat besok", contains("2 anggota")), ("kirim", contains("dikirim"))],
-        channel="telegram",
+        channel=Channel.TELEGRAM,
     )
     with database.session() as db:
         progress = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "progress")).one()
         outbox.claim(db, progress.id, datetime.now(UTC))
         outbox.mark_sent(db, progress.id, "tg-555", datetime.now(UTC))
-    settle(database, "sent", 1)
+    settle(database, OutboxStatus.SENT, 1)
     broadcast_watch.watch(database, content, datetime.now(UTC))
     edit = outbox_rows(database, "progress")[-1]
     assert edit.body == {"text": edit.body["text"], "edit_of": "tg-555"} and edit.body["text"].endswith("1/2")
@@ -118,16 +119,16 @@ def test_cancelling_mid_way(database: Database, content: Content) -> None:
         bot,
         "7001",
         [("/siaran", contains("Tulis")), ("Pertemuan ditunda", contains("5 anggota")), ("kirim", contains("dikirim"))],
-        channel="telegram",
+        channel=Channel.TELEGRAM,
     )
-    settle(database, "sent", 2)
-    run_dialog(bot, "7001", [("batal siaran", contains("dihentikan", "3 pesan"))], channel="telegram")
+    settle(database, OutboxStatus.SENT, 2)
+    run_dialog(bot, "7001", [("batal siaran", contains("dihentikan", "3 pesan"))], channel=Channel.TELEGRAM)
     run_dialog(
-        bot, "7001", [("status siaran", contains("selesai", "Terkirim: 2", "Dibatalkan: 3"))], channel="telegram"
+        bot, "7001", [("status siaran", contains("selesai", "Terkirim: 2", "Dibatalkan: 3"))], channel=Channel.TELEGRAM
     )
     assert broadcast_watch.watch(database, content, datetime.now(UTC)) == 1  # the report still goes out
     assert "Dibatalkan: 3" in outbox_rows(database, "progress")[-1].body["text"]
-    run_dialog(bot, "7001", [("batal siaran", contains("Tidak ada pengumuman"))], channel="telegram")
+    run_dialog(bot, "7001", [("batal siaran", contains("Tidak ada pengumuman"))], channel=Channel.TELEGRAM)
 
 
 def test_a_pendamping_sends_to_all_groups_they_facilitate(database: Database, content: Content) -> None:
@@ -144,7 +145,7 @@ def test_a_pendamping_sends_to_all_groups_they_facilitate(database: Database, co
             ("Ada pelatihan usaha hari Sabtu", contains("2 anggota", "2 belum bisa dihubungi")),
             ("kirim", contains("sedang dikirim")),
         ],
-        channel="telegram",
+        channel=Channel.TELEGRAM,
     )
     reached = {r.person_id for r in outbox_rows(database, "broadcast")}
     # Ibu Tanpa HP has no phone; Nurhayati's imported number never wrote (not opted in to WhatsApp).
@@ -155,7 +156,7 @@ def test_a_pendamping_sends_to_all_groups_they_facilitate(database: Database, co
 def test_members_cannot_broadcast(database: Database, content: Content) -> None:
     directory(database)
     bot = router(database, content)
-    run_dialog(bot, "6281234560002", [("/siaran", contains("hanya bisa dikirim"))], channel="whatsapp")
+    run_dialog(bot, "6281234560002", [("/siaran", contains("hanya bisa dikirim"))], channel=Channel.WHATSAPP)
     assert outbox_rows(database) == []
 
 
@@ -187,7 +188,7 @@ def test_a_ketua_reaches_nobody_outside_her_group_through_any_command(database: 
     said = [*sorted(set(COMMANDS) - {"hapus data"}), *(f"/{i}" for i in sorted(ACTIONS) if i != "erase_data"), *forged]
     for command in said:
         for text in [command, *follow_ups]:
-            run_dialog(bot, "7001", [(text, lambda shown: "Maaf, ada gangguan" not in shown)], channel="telegram")
+            run_dialog(bot, "7001", [(text, lambda shown: "Maaf, ada gangguan" not in shown)], channel=Channel.TELEGRAM)
     allowed = members_of(database, "Melati 1")
     reached = {r.person_id for r in outbox_rows(database)}
     assert reached and reached <= allowed, reached - allowed
@@ -209,7 +210,7 @@ def test_a_number_typed_as_the_notice_is_her_text_not_a_menu_pick(database: Data
             ("Besok arisan jam 4", contains("Pratinjau", "Besok arisan jam 4")),
             ("batal", contains(words.discarded)),
         ],
-        channel="telegram",
+        channel=Channel.TELEGRAM,
     )
     with database.session() as db:
         assert db.scalars(select(Broadcast)).all() == []

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.dialogue import Router
+from common.enums import Channel
 from content.loader import Content
 from reminders.escalation import run_escalations
 from store.db import Database
@@ -47,7 +48,7 @@ def router(database: Database, content: Content, clock: Clock) -> Router:
     return Router(database, content, NoNlu(), clock=clock, channels=BOTH_CHANNELS)
 
 
-def check(router: Router, who: tuple[str, str], steps: list[tuple[str, Check]]) -> None:
+def check(router: Router, who: tuple[Channel, str], steps: list[tuple[str, Check]]) -> None:
     for number, (said, expected) in enumerate(steps, start=1):
         answer = say(router, who, said)
         assert expected(answer), f"step {number}: {said!r} was answered with:\n{answer}\n(expected {expected!r})"
@@ -289,9 +290,9 @@ def test_dinas_sosial_staff_come_from_the_directory_and_take_the_queue(
     )
     with database.session() as db:
         import_files(db, [staff])
-    ticket = file(router, ("rest", "orang-baru"), "lainnya", "Saya tidak tahu siapa pendamping saya")
-    assert ticket in say(router, ("telegram", "9901"), "/aduan")
-    assert any(ticket in text for text in outbox_to(database, ("telegram", "9901")))
+    ticket = file(router, (Channel.REST, "orang-baru"), "lainnya", "Saya tidak tahu siapa pendamping saya")
+    assert ticket in say(router, (Channel.TELEGRAM, "9901"), "/aduan")
+    assert any(ticket in text for text in outbox_to(database, (Channel.TELEGRAM, "9901")))
 
 
 def test_batal_instead_of_a_reply_sends_nothing_and_a_number_is_the_reply(

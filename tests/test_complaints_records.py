@@ -19,6 +19,7 @@ from bot.app import Services, web_app
 from bot.cli import main
 from bot.dialogue import Inbound, Router
 from bot.settings import Settings
+from common.enums import Channel
 from content.loader import Content
 from nlu.client import NluClient
 from store.db import Database
@@ -108,7 +109,7 @@ def test_export_has_exactly_the_agreed_columns_and_no_personal_data(
     router: Router, database: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assigned = file(router, NURHAYATI, "kks_hilang", "Kartu hilang, NIK saya 1771234567890001")
-    queued = file(router, ("rest", "ibu-tanpa-data"), "lainnya", "Saya tidak tahu pendamping saya siapa")
+    queued = file(router, (Channel.REST, "ibu-tanpa-data"), "lainnya", "Saya tidak tahu pendamping saya siapa")
     say(router, RINA, payload("complaint_resolve", ticket=assigned))
     say(router, RINA, "Sudah dibantu urus kartu baru")
     monkeypatch.setenv("SAHABAT_DATABASE_URL", database.url)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.dialogue import Router
+from common.enums import Channel
 from content.loader import Content
 from reminders.escalation import run_escalations
 from store.db import Database
@@ -36,7 +37,7 @@ from tests.complaint_world import (
 from tests.dialog import BOTH_CHANNELS
 
 START = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # Monday 09:00 WIB
-UNSEEN = ("rest", "ibu-baru-di-rest")
+UNSEEN = (Channel.REST, "ibu-baru-di-rest")
 STAFF_INTENTS = ("complaint_open", "complaint_accept", "complaint_reply", "complaint_resolve", "complaint_reassign")
 REPORTER_INTENTS = ("complaint_status", "complaint_confirm", "complaint_reopen")
 
@@ -129,13 +130,13 @@ def test_routing_matrix(
     database: Database,
     content: Content,
     clock: Clock,
-    reporter: tuple[str, str],
+    reporter: tuple[Channel, str],
     category: str,
     story: str,
-    handler: tuple[str, str],
-    watchers: list[tuple[str, str]],
-    about: list[tuple[str, str]],
-    others: list[tuple[str, str]],
+    handler: tuple[Channel, str],
+    watchers: list[tuple[Channel, str]],
+    about: list[tuple[Channel, str]],
+    others: list[tuple[Channel, str]],
 ) -> None:
     ticket = file(router, reporter, category, story)
     filed = complaint(database, ticket)

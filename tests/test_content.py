@@ -13,6 +13,7 @@ from actions.knowledge import option_for, topic_payload
 from actions.registry import ACTIONS
 from bot.cli import main
 from bot.dialogue import Inbound, Router
+from common.enums import Channel
 from content.loader import CONTENT_DIR, Content, ContentError, load_content
 from content.schema import ANSWER_LIMIT
 from nlu.client import NluClient
@@ -50,7 +51,7 @@ def test_every_intent_has_examples_an_action_and_a_content_answer(
 ) -> None:
     assert training_examples()[intent] >= 30
     assert intent in ACTIONS
-    replies = router.handle(Inbound("rest", f"free-{intent}", f"/{intent}"))
+    replies = router.handle(Inbound(Channel.REST, f"free-{intent}", f"/{intent}"))
     answer = replies[-1].text
     assert answer and "Maaf, ada gangguan" not in answer
     source = everything_content_says(content)
@@ -72,7 +73,7 @@ def test_every_menu_option_and_follow_up_leads_to_content(router: Router, conten
         payloads.add(topic_payload(topic))
         payloads.update(option_for(ref, content).payload for ref in topic.options)
     for payload in sorted(payloads):
-        answer = shown(router.handle(Inbound("rest", "menu-walker", payload)))
+        answer = shown(router.handle(Inbound(Channel.REST, "menu-walker", payload)))
         assert "Maaf, ada gangguan" not in answer and "belum paham" not in answer, (payload, answer)
 
 

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from bot.dialogue import Inbound
+from common.enums import Channel, Role
 from content.loader import Content
 from dashboard.site import staff_dashboard
 from store.db import Database
@@ -201,7 +202,7 @@ async def test_the_pendamping_a_complaint_is_about_never_sees_it_anywhere(world:
 
 
 @pytest.mark.parametrize("who", [DEWI, ADMIN])
-async def test_rahasia_never_shows_the_reporter(world: World, content: Content, who: tuple[str, str]) -> None:
+async def test_rahasia_never_shows_the_reporter(world: World, content: Content, who: tuple[Channel, str]) -> None:
     client = await signed_in(world, who)
     status, page = await read(client, f"/dasbor/pengaduan/{world.tickets['about_rina']}")
     assert status == 200 and words(content)["case"]["reporter_secret"] in page and "Nurhayati" not in page
@@ -219,5 +220,5 @@ async def test_someone_no_longer_staff_loses_the_dashboard(world: World) -> None
     with world.database.session() as db:
         found = db.get(Person, person(world.database, YOHANES).id)
         assert found is not None
-        found.role = "kpm"
+        found.role = Role.KPM
     assert (await read(client, "/dasbor"))[0] == 401

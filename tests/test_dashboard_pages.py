@@ -16,6 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy.orm import Session
 
+from common.enums import Channel
 from content.loader import Content
 from dashboard.pages.questions import UnhelpfulTopic, WaitingQuestion
 from dashboard.site import staff_dashboard
@@ -87,7 +88,7 @@ def links(html: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("who", EVERYONE)
-async def test_pengaduan_shows_exactly_the_cases_of_her_scope(world: World, who: tuple[str, str]) -> None:
+async def test_pengaduan_shows_exactly_the_cases_of_her_scope(world: World, who: tuple[Channel, str]) -> None:
     client = await signed_in(world, who)
     seen = await page(client, "/dasbor") + await page(client, "/dasbor/pengaduan/daftar?measure=all")
     for name, ticket in world.tickets.items():
@@ -96,7 +97,7 @@ async def test_pengaduan_shows_exactly_the_cases_of_her_scope(world: World, who:
 
 @pytest.mark.parametrize("who", [DEWI, ADMIN])
 async def test_every_number_leads_to_as_many_cases_on_the_page_and_in_the_csv(
-    world: World, who: tuple[str, str]
+    world: World, who: tuple[Channel, str]
 ) -> None:
     client = await signed_in(world, who)
     home = await page(client, "/dasbor")
@@ -124,7 +125,7 @@ async def test_the_overdue_cases_come_first_on_the_home_page(world: World) -> No
 
 
 @pytest.mark.parametrize("who", EVERYONE)
-async def test_jangkauan_counts_the_families_and_groups_of_her_scope(world: World, who: tuple[str, str]) -> None:
+async def test_jangkauan_counts_the_families_and_groups_of_her_scope(world: World, who: tuple[Channel, str]) -> None:
     client = await signed_in(world, who)
     reach = await page(client, "/dasbor/jangkauan")
     for group in GROUPS_SEEN[ADMIN]:
@@ -133,7 +134,7 @@ async def test_jangkauan_counts_the_families_and_groups_of_her_scope(world: Worl
 
 @pytest.mark.parametrize("who", EVERYONE)
 async def test_pengiriman_pertemuan_and_belajar_stay_within_her_groups(
-    world: World, content: Content, who: tuple[str, str]
+    world: World, content: Content, who: tuple[Channel, str]
 ) -> None:
     client = await signed_in(world, who)
     sees_melati = "Melati 1" in GROUPS_SEEN[who]

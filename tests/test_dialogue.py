@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.dialogue import Inbound, Router
+from common.enums import Channel, OutboxKind
 from common.messages import Payload, Reply
 from content.loader import Content
 from nlu.client import NluClient
@@ -48,18 +49,18 @@ def test_small_talk_and_the_menu(router: Router) -> None:
 
 
 def test_a_number_picks_from_the_last_menu(router: Router, content: Content) -> None:
-    first = router.handle(Inbound("rest", "ibu-citra", "menu"))
+    first = router.handle(Inbound(Channel.REST, "ibu-citra", "menu"))
     menu = first[-1].options
     pick = next(i for i, option in enumerate(menu, start=1) if option.payload == "/ask_rights")
     rights = content.default_topic("ask_rights")
     assert rights is not None
-    assert rights.text[:40] in shown(router.handle(Inbound("rest", "ibu-citra", str(pick))))
-    assert "Nomor 42 tidak ada" in shown(router.handle(Inbound("rest", "ibu-citra", "42")))
+    assert rights.text[:40] in shown(router.handle(Inbound(Channel.REST, "ibu-citra", str(pick))))
+    assert "Nomor 42 tidak ada" in shown(router.handle(Inbound(Channel.REST, "ibu-citra", "42")))
 
 
 def test_gibberish_and_off_topic_offer_the_menu(router: Router) -> None:
     for text in ["asdfghjkl", "qwpoeiruty zmxncb", "resep rendang gimana", "siapa presiden amerika"]:
-        answer = shown(router.handle(Inbound("rest", "ibu-dewi", text)))
+        answer = shown(router.handle(Inbound(Channel.REST, "ibu-dewi", text)))
         assert "Maaf" in answer and "1. Hak peserta" in answer, f"{text!r} was answered with:\n{answer}"
 
 
@@ -71,8 +72,8 @@ def test_gibberish_and_off_topic_offer_the_menu(router: Router) -> None:
 def test_odd_messages_get_a_helpful_reply_and_the_database_is_intact(
     router: Router, database: Database, text: str
 ) -> None:
-    router.handle(Inbound("rest", "ibu-eka", "halo"))
-    answer = shown(router.handle(Inbound("rest", "ibu-eka", text)))
+    router.handle(Inbound(Channel.REST, "ibu-eka", "halo"))
+    answer = shown(router.handle(Inbound(Channel.REST, "ibu-eka", text)))
     assert "1. Hak peserta" in answer, answer
     assert "Maaf, ada gangguan" not in answer
     with database.session() as db:
@@ -81,7 +82,7 @@ def test_odd_messages_get_a_helpful_reply_and_the_database_is_intact(
 
 
 def test_a_retried_message_is_acted_on_once_and_answered_until_delivered(router: Router, database: Database) -> None:
-    inbound = Inbound("whatsapp", "6281200000001", "halo", message_id="wamid.ABC")
+    inbound = Inbound(Channel.WHATSAPP, "6281200000001", "halo", message_id="wamid.ABC")
     first = router.handle(inbound)
     assert first and "HAPUS DATA" in shown(first)
     # Retried before the channel said the answer arrived (a crash between acting and answering): the same answer.
@@ -94,7 +95,7 @@ def test_a_retried_message_is_acted_on_once_and_answered_until_delivered(router:
 
 
 def test_personal_numbers_are_masked_in_stored_turns(router: Router, database: Database) -> None:
-    router.handle(Inbound("rest", "ibu-fitri", "kartu kks saya 5049490123456789 hilang, hp 081234567890"))
+    router.handle(Inbound(Channel.REST, "ibu-fitri", "kartu kks saya 5049490123456789 hilang, hp 081234567890"))
     with database.session() as db:
         stored = db.scalars(select(Turn.text).where(Turn.direction == "in")).all()
     assert stored and all("5049490123456789" not in t and "081234567890" not in t for t in stored)
@@ -118,13 +119,13 @@ def test_hapus_data_asks_first_and_then_erases(router: Router, database: Databas
         assert db.scalar(select(func.count()).select_from(Turn)) == 0
         assert db.scalar(select(func.count()).select_from(ChannelIdentity)) == 0
     # Writing again starts afresh, privacy notice included.
-    assert "HAPUS DATA" in shown(router.handle(Inbound("rest", "ibu-gita", "halo")))
+    assert "HAPUS DATA" in shown(router.handle(Inbound(Channel.REST, "ibu-gita", "halo")))
 
 
 def test_hapus_data_keeps_a_directory_record_but_forgets_the_chats(router: Router, database: Database) -> None:
     with database.session() as db:
         person = Person(name="Ibu Hana", phone="6281200000002", in_directory=True)
-        person.identities.append(ChannelIdentity(channel="rest", external_id="ibu-hana"))
+        person.identities.append(ChannelIdentity(channel=Channel.REST, external_id="ibu-hana"))
         db.add(person)
     run_dialog(
         router, "ibu-hana", [("halo", contains("Halo")), ("HAPUS DATA", contains("YA")), ("YA", contains("daftar"))]
@@ -137,21 +138,21 @@ def test_hapus_data_keeps_a_directory_record_but_forgets_the_chats(router: Route
 def test_hapus_data_leaves_no_outbox_row_naming_the_person(router: Router, database: Database) -> None:
     with database.session() as db:
         person = Person(name="Ibu Yuni", phone="6281200000003", in_directory=True)
-        person.identities.append(ChannelIdentity(channel="whatsapp", external_id="6281200000003"))
+        person.identities.append(ChannelIdentity(channel=Channel.WHATSAPP, external_id="6281200000003"))
         db.add(person)
         db.flush()
         for key, status in (("sent-notice", "sent"), ("waiting-notice", "pending")):
             outbox.enqueue(
                 db,
-                channel="whatsapp",
+                channel=Channel.WHATSAPP,
                 recipient="6281200000003",
                 message=Reply("Pengumuman"),
-                kind="broadcast",
+                kind=OutboxKind.BROADCAST,
                 dedup_key=key,
                 person_id=person.id,
             )
             db.execute(update(OutboxMessage).where(OutboxMessage.dedup_key == key).values(status=status))
-    run_dialog(router, "6281200000003", [("HAPUS DATA", contains("YA")), ("YA", contains("daftar"))], "whatsapp")
+    run_dialog(router, "6281200000003", [("HAPUS DATA", contains("YA")), ("YA", contains("daftar"))], Channel.WHATSAPP)
     with database.session() as db:
         rows = {row.dedup_key: row for row in db.scalars(select(OutboxMessage))}
         assert {row.recipient for row in rows.values()} == {"dihapus"}
@@ -172,7 +173,7 @@ def test_hapus_data_leaves_no_outbox_row_naming_the_person(router: Router, datab
 def test_a_form_state_that_no_longer_reads_closes_politely(
     router: Router, database: Database, content: Content, form: str, data: dict[str, object]
 ) -> None:
-    router.handle(Inbound("rest", "ibu-kartini", "halo"))
+    router.handle(Inbound(Channel.REST, "ibu-kartini", "halo"))
     with database.session() as db:
         db.execute(update(ConversationState).values(form=form, form_data=data))
     run_dialog(
@@ -196,9 +197,9 @@ def test_berhenti_and_mulai_are_confirmed_in_one_line(router: Router, database: 
 def test_when_the_nlu_is_down_the_person_is_told_and_the_menu_still_works(database: Database, content: Content) -> None:
     down = NluClient("http://127.0.0.1:9", timeout=1.0)
     router = Router(database, content, down, clock=lambda: datetime(2026, 1, 5, 9, tzinfo=UTC), channels=BOTH_CHANNELS)
-    answer = shown(router.handle(Inbound("rest", "ibu-jati", "kapan cair")))
+    answer = shown(router.handle(Inbound(Channel.REST, "ibu-jati", "kapan cair")))
     assert "sistem sedang sibuk" in answer and "1. Hak peserta" in answer
-    assert "Saya bisa membantu" in shown(router.handle(Inbound("rest", "ibu-jati", "/help")))
+    assert "Saya bisa membantu" in shown(router.handle(Inbound(Channel.REST, "ibu-jati", "/help")))
     down.close()
 
 

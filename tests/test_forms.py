@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from actions.registry import FORMS
+from common.enums import Channel
 from content.loader import Content
 from content.words_schema import Words, plain
 from store.db import Database
@@ -56,5 +57,5 @@ def test_kembali_walks_back_through_the_schedule_form(database: Database, conten
             ("kembali", contains("Jadwal kelompok Melati 1", "Jadwal baru")),
             ("batal", contains(meetings.discarded)),
         ],
-        channel="telegram",
+        channel=Channel.TELEGRAM,
     )

@@ -7,10 +7,11 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.dialogue import Inbound
+from common.enums import Channel
 from content.loader import Content
 from store.db import Database
 from store.models import Group, Meeting, MeetingReply, Membership, Person
-from tests.dialog import both, contains, lacks, run_dialog, shown
+from tests.dialog import Check, both, contains, lacks, run_dialog, shown
 from tests.group_helpers import Clock, directory, outbox_rows, person_id, router
 
 
@@ -38,7 +39,7 @@ def test_joining_by_telegram_link_and_by_gabung(database: Database, content: Con
             (f"/start {code}", contains("Selamat bergabung", "Melati 1", "BERHENTI")),
             (f"/start {code}", contains("sudah terdaftar", "Melati 1")),
         ],
-        channel="telegram",
+        channel=Channel.TELEGRAM,
     )
     run_dialog(
         bot,
@@ -47,7 +48,7 @@ def test_joining_by_telegram_link_and_by_gabung(database: Database, content: Con
             ("GABUNG zzzzzz", contains("tidak ditemukan")),
             (f"gabung {code.lower()}", contains("Selamat bergabung", "Melati 1")),
         ],
-        channel="whatsapp",
+        channel=Channel.WHATSAPP,
     )
     with database.session() as db:
         newcomers = db.scalars(select(Person).where(Person.in_directory.is_(False))).all()
@@ -59,19 +60,23 @@ def test_joining_by_telegram_link_and_by_gabung(database: Database, content: Con
 
 
 def test_plain_start_still_greets(database: Database, content: Content) -> None:
-    run_dialog(router(database, content), "880002", [("/start", contains("Halo"))], channel="telegram")
+    run_dialog(router(database, content), "880002", [("/start", contains("Halo"))], channel=Channel.TELEGRAM)
 
 
 def test_a_phone_in_the_directory_is_matched_when_its_owner_first_writes(database: Database, content: Content) -> None:
     # Nurhayati wrote on WhatsApp before her pendamping imported anggota.csv: the import takes her chat record.
     bot = router(database, content)
-    run_dialog(bot, "6281234560002", [("/ask_meeting", contains("belum terdaftar", "GABUNG"))], channel="whatsapp")
+    run_dialog(
+        bot, "6281234560002", [("/ask_meeting", contains("belum terdaftar", "GABUNG"))], channel=Channel.WHATSAPP
+    )
     directory(database)
     nurhayati = person_id(database, "Nurhayati")
     assert groups_of(database, nurhayati) == {"Melati 1"}
     # After HAPUS DATA her chat identity is gone but the directory keeps her; writing again finds her by phone.
-    run_dialog(bot, "6281234560002", [("HAPUS DATA", contains("YA")), ("ya", contains("daftar"))], channel="whatsapp")
-    run_dialog(bot, "6281234560002", [("/ask_meeting", contains("Belum ada jadwal"))], channel="whatsapp")
+    run_dialog(
+        bot, "6281234560002", [("HAPUS DATA", contains("YA")), ("ya", contains("daftar"))], channel=Channel.WHATSAPP
+    )
+    run_dialog(bot, "6281234560002", [("/ask_meeting", contains("Belum ada jadwal"))], channel=Channel.WHATSAPP)
     assert person_id(database, "Nurhayati") == nurhayati
 
 
@@ -103,18 +108,18 @@ def test_a_ketua_sets_a_monthly_meeting_and_members_see_it_in_their_own_time(
             ("Pencairan dan P2K2", contains("minggu kedua", "09.00 WIB", "balai RW", "Pencairan", "Simpan")),
             ("simpan", contains("Jadwal tersimpan", "Selasa, 8 Desember 2026, 09.00 WIB")),
         ],
-        channel="telegram",
+        channel=Channel.TELEGRAM,
     )
     # A member in Papua (WIT) who joined the group sees the same meeting at 11.00 WIT.
     with database.session() as db:
         papua = db.scalars(select(Person).where(Person.name == "Maria Kogoya")).one()
         melati = db.scalars(select(Group).where(Group.name == "Melati 1")).one()
         db.add(Membership(group_id=melati.id, person_id=papua.id, role="anggota"))
-    bot.handle(Inbound("whatsapp", "6281234560005", "halo"))
-    answer = shown(bot.handle(Inbound("whatsapp", "6281234560005", "/ask_meeting")))
+    bot.handle(Inbound(Channel.WHATSAPP, "6281234560005", "halo"))
+    answer = shown(bot.handle(Inbound(Channel.WHATSAPP, "6281234560005", "/ask_meeting")))
     assert "Melati 1: Selasa, 8 Desember 2026, jam 11.00 WIT, di balai RW" in answer
     # The ketua also sees who answered.
-    assert "0 hadir" in shown(bot.handle(Inbound("telegram", "7001", "/ask_meeting")))
+    assert "0 hadir" in shown(bot.handle(Inbound(Channel.TELEGRAM, "7001", "/ask_meeting")))
 
 
 def test_only_leaders_schedule_and_only_their_own_groups(database: Database, content: Content) -> None:
@@ -123,21 +128,24 @@ def test_only_leaders_schedule_and_only_their_own_groups(database: Database, con
     # A member who asks for "/jadwal" is told she cannot set it, and sees the meetings she can attend instead.
     meetings_shown = contains("Belum ada jadwal pertemuan untuk kelompok")
     run_dialog(
-        bot, "6281234560002", [("/jadwal", both(contains("hanya bisa diatur"), meetings_shown))], channel="whatsapp"
+        bot,
+        "6281234560002",
+        [("/jadwal", both(contains("hanya bisa diatur"), meetings_shown))],
+        channel=Channel.WHATSAPP,
     )
     # Siti leads Melati 1 and is an ordinary member of Maju Bersama: a forged choice does not reach it.
     run_dialog(
         bot,
         "7001",
         [("/jadwal", contains("Melati 1")), ("kelompok 2", lacks("Maju Bersama"))],
-        channel="telegram",
+        channel=Channel.TELEGRAM,
     )
     # The pendamping of both groups chooses between them.
     run_dialog(
         bot,
         "5001",
         [("/jadwal", contains("kelompok mana", "Melati 1", "Maju Bersama")), ("2", contains("Maju Bersama"))],
-        channel="telegram",
+        channel=Channel.TELEGRAM,
     )
 
 
@@ -145,7 +153,7 @@ def test_changing_and_cancelling_a_meeting(database: Database, content: Content)
     directory(database)
     clock = Clock()
     bot = router(database, content, clock)
-    steps = [
+    steps: list[tuple[str, Check]] = [
         ("/jadwal", contains("Jadwal baru")),
         ("baru", contains("Kapan")),
         ("Setiap 2 minggu", contains("Contoh")),
@@ -160,16 +168,16 @@ def test_changing_and_cancelling_a_meeting(database: Database, content: Content)
         ("lewati", contains("rumah Bu Siti")),
         ("simpan", contains("Jadwal tersimpan")),
     ]
-    run_dialog(bot, "7001", steps, channel="telegram")
+    run_dialog(bot, "7001", steps, channel=Channel.TELEGRAM)
     with database.session() as db:
         meeting = db.scalars(select(Meeting)).one()
         assert (meeting.recurrence, meeting.weekday, meeting.local_time, meeting.version) == ("biweekly", 4, "15:00", 2)
-    run_dialog(bot, "6281234560002", [("menu", contains("1."))], channel="whatsapp")  # Nurhayati opts in
+    run_dialog(bot, "6281234560002", [("menu", contains("1."))], channel=Channel.WHATSAPP)  # Nurhayati opts in
     run_dialog(
         bot,
         "7001",
         [("/jadwal", contains("Batalkan 1")), ("batalkan 1", contains("sudah dibatalkan"))],
-        channel="telegram",
+        channel=Channel.TELEGRAM,
     )
     with database.session() as db:
         assert db.scalars(select(Meeting)).one().cancelled_at is not None
@@ -191,15 +199,19 @@ def test_answering_a_reminder_is_counted_for_the_ketua(database: Database, conte
             ("lewati", contains("Simpan")),
             ("simpan", contains("tersimpan")),
         ],
-        channel="telegram",
+        channel=Channel.TELEGRAM,
     )
     with database.session() as db:
         meeting_id = db.scalars(select(Meeting.id)).one()
     # The reminder's buttons (reminders.meetings.reply_payload), as Telegram or WhatsApp send them back.
     no, yes = f"tidak hadir {meeting_id} 2026-12-08", f"hadir {meeting_id} 2026-12-08"
-    run_dialog(bot, "6281234560002", [(no, contains("tidak bisa hadir")), (yes, contains("kehadiran"))], "whatsapp")
+    run_dialog(
+        bot, "6281234560002", [(no, contains("tidak bisa hadir")), (yes, contains("kehadiran"))], Channel.WHATSAPP
+    )
     wrong = f"hadir {meeting_id} 2026-11-10"
-    run_dialog(bot, "6281234560002", [(wrong, contains("sudah lewat"))], channel="whatsapp")
+    run_dialog(bot, "6281234560002", [(wrong, contains("sudah lewat"))], channel=Channel.WHATSAPP)
     with database.session() as db:
         assert db.scalars(select(MeetingReply.answer)).all() == ["hadir"]  # the last answer counts
-    assert "1 hadir, 0 tidak bisa, 2 belum menjawab" in shown(bot.handle(Inbound("telegram", "7001", "/ask_meeting")))
+    assert "1 hadir, 0 tidak bisa, 2 belum menjawab" in shown(
+        bot.handle(Inbound(Channel.TELEGRAM, "7001", "/ask_meeting"))
+    )

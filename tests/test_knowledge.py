@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.dialogue import Router
+from common.enums import Channel
 from content.loader import Content
 from nlu.client import NluClient
 from store.db import Database
@@ -96,7 +97,7 @@ def test_talk_to_human_names_the_pendamping_on_file(router: Router, database: Da
     with database.session() as db:
         pendamping = Person(name="Bu Rina", role="pendamping", kode="PD-01", in_directory=True)
         kpm = Person(name="Ibu Sumi", in_directory=True, pendamping=pendamping)
-        kpm.identities.append(ChannelIdentity(channel="rest", external_id="ibu-sumi"))
+        kpm.identities.append(ChannelIdentity(channel=Channel.REST, external_id="ibu-sumi"))
         db.add_all([pendamping, kpm])
     run_dialog(router, "ibu-sumi", [("sy mau ngomong sama pendamping", contains("Bu Rina"))])
 

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from bot.dialogue import Inbound, Router
+from common.enums import Channel
 from content.loader import CONTENT_DIR, Content
 from content.schema import LessonTexts, Session
 from nlu.client import NluClient
@@ -25,12 +26,12 @@ def router(database: Database, content: Content, nlu: NluClient) -> Router:
 
 
 def say(router: Router, sender: str, text: str) -> str:
-    return shown(router.handle(Inbound("rest", sender, text)))
+    return shown(router.handle(Inbound(Channel.REST, sender, text)))
 
 
 def option_number(router: Router, sender: str, text: str, title: str) -> tuple[str, str]:
     """Send `text`; return the answer and the number of the option titled `title` in it."""
-    replies = router.handle(Inbound("rest", sender, text))
+    replies = router.handle(Inbound(Channel.REST, sender, text))
     options = replies[-1].options
     number = next(n for n, o in enumerate(options, start=1) if o.title == title)
     return shown(replies), str(number)

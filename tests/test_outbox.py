@@ -6,22 +6,24 @@ import asyncio
 import itertools
 import time
 from collections import Counter
+from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.budget import LocalBudget
 from bot.outbox import Limits, OutboxSender, SendFailure
-from common.enums import Lane, OutboxKind
+from common.enums import Channel, Delivery, Lane, OutboxKind
 from common.messages import Reply
 from store import outbox
 from store.db import Database
 from store.models import ChannelIdentity, OutboxMessage, Person
+from tests.waiting import wait_for
 
 
 class RecordingTransport:
     """The platform's edge: records deliveries; scripted failures per recipient (popped one per attempt)."""
 
-    channel = "telegram"
+    channel = Channel.TELEGRAM
 
     def __init__(self, failures: dict[str, list[SendFailure]] | None = None, rate: float = 30) -> None:
         self.delivered: list[tuple[float, str, str]] = []
@@ -45,10 +47,10 @@ def fill(database: Database, count: int, recipients: int | None = None, prefix: 
             chat = str(1000 + (i % recipients if recipients else i))
             outbox.enqueue(
                 db,
-                channel="telegram",
+                channel=Channel.TELEGRAM,
                 recipient=chat,
                 message=Reply(f"pesan {i}"),
-                kind="broadcast",
+                kind=OutboxKind.BROADCAST,
                 dedup_key=f"{prefix}:{i}",
             )
 
@@ -109,7 +111,7 @@ async def test_server_errors_back_off_and_give_up_after_max_attempts(database: D
     sender = OutboxSender(database, RecordingTransport({"1000": errors}), Limits(per_second=30, max_attempts=3))
     for _ in range(3):
         with database.session() as db:  # skip the backoff wait
-            db.execute(OutboxMessage.__table__.update().values(not_before=OutboxMessage.created_at))
+            db.execute(update(OutboxMessage).values(not_before=OutboxMessage.created_at))
         await sender.drain()
     with database.session() as db:
         row = db.scalars(select(OutboxMessage)).one()
@@ -119,7 +121,7 @@ async def test_server_errors_back_off_and_give_up_after_max_attempts(database: D
 async def test_a_person_who_blocked_the_bot_is_skipped_from_then_on(database: Database) -> None:
     with database.session() as db:
         person = Person()
-        person.identities.append(ChannelIdentity(channel="telegram", external_id="1000"))
+        person.identities.append(ChannelIdentity(channel=Channel.TELEGRAM, external_id="1000"))
         db.add(person)
     fill(database, 1)
     transport = RecordingTransport({"1000": [SendFailure("blocked", "Forbidden: bot was blocked by the user")]})
@@ -141,10 +143,10 @@ async def test_rows_in_flight_at_a_crash_are_sent_after_the_restart(database: Da
     sender = OutboxSender(database, transport, Limits(per_second=30))
     stop = asyncio.Event()
     task = asyncio.create_task(sender.run(stop, idle=0.05))
-    await asyncio.sleep(0.5)
+    await wait_for(lambda: statuses(database) == Counter({"sent": 3}), describe=lambda: statuses(database))
     stop.set()
     await task
-    assert statuses(database) == Counter({"sent": 3}) and len(transport.delivered) == 3
+    assert len(transport.delivered) == 3
 
 
 def test_delivery_reports_update_their_row(database: Database) -> None:
@@ -154,16 +156,14 @@ def test_delivery_reports_update_their_row(database: Database) -> None:
         outbox.claim(db, row.id, outbox_now())
         outbox.mark_sent(db, row.id, "wamid.X1", outbox_now())
     with database.session() as db:
-        assert outbox.record_delivery(db, "wamid.X1", "read")
-        assert outbox.record_delivery(db, "wamid.X1", "delivered")  # late report does not undo "read"
-        assert not outbox.record_delivery(db, "wamid.unknown", "read")
+        assert outbox.record_delivery(db, "wamid.X1", Delivery.READ)
+        assert outbox.record_delivery(db, "wamid.X1", Delivery.DELIVERED)  # late report does not undo "read"
+        assert not outbox.record_delivery(db, "wamid.unknown", Delivery.READ)
     with database.session() as db:
         assert db.scalar(select(OutboxMessage.delivery)) == "read"
 
 
-def outbox_now():  # type: ignore[no-untyped-def]
-    from datetime import UTC, datetime
-
+def outbox_now() -> datetime:
     return datetime.now(UTC)
 
 
@@ -193,10 +193,10 @@ async def test_a_reply_goes_before_a_waiting_broadcast(database: Database) -> No
     with database.session() as db:
         outbox.enqueue(
             db,
-            channel="telegram",
+            channel=Channel.TELEGRAM,
             recipient="2000",
             message=Reply("jawaban"),
-            kind="reply",
+            kind=OutboxKind.REPLY,
             dedup_key="reply:telegram:m1:0",
         )
     transport = RecordingTransport()

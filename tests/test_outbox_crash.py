@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.telegram import LIMITS
+from common.enums import Channel, OutboxKind
 from common.messages import Reply
 from store import outbox
 from store.db import Database
@@ -71,10 +72,10 @@ async def test_a_killed_sender_loses_nothing_and_repeats_only_what_was_in_flight
         for n in range(MESSAGES):
             outbox.enqueue(
                 db,
-                channel="telegram",
+                channel=Channel.TELEGRAM,
                 recipient=str(7000 + n % 30),
                 message=Reply(f"pengingat {n}"),
-                kind="reminder",
+                kind=OutboxKind.REMINDER,
                 dedup_key=f"crash:{n}",
             )
     log = tmp_path / "sender.log"

@@ -2,8 +2,14 @@ import logging
 
 import pytest
 
-from bot.logs import MaskPersonalNumbers
+from bot.dialogue import Inbound, Router
+from bot.logs import MaskPersonalNumbers, masked_id
+from common.enums import Channel
+from content.loader import Content
+from nlu.client import Parse
+from store.db import Database
 from store.privacy import mask_personal_numbers
+from tests.dialog import BOTH_CHANNELS
 
 
 @pytest.mark.parametrize(
@@ -36,3 +42,25 @@ def test_log_records_are_masked(caplog: pytest.LogCaptureFixture) -> None:
 def test_large_amounts_are_not_mistaken_for_personal_numbers() -> None:
     for text in ["modal Rp10.000.000", "pinjam Rp 15000000", "Rp12000000 setahun"]:
         assert mask_personal_numbers(text) == text
+
+
+class GreetingNlu:
+    def parse(self, text: str) -> Parse:
+        return Parse(text, "greet", 0.99)
+
+
+def test_a_turn_is_logged_by_channel_masked_sender_and_intent_never_its_text(
+    caplog: pytest.LogCaptureFixture, database: Database, content: Content
+) -> None:
+    router = Router(database, content, GreetingNlu(), channels=BOTH_CHANNELS)
+    story = "halo kak nama saya Siti Aminah dari desa Sukamaju"
+    with caplog.at_level(logging.DEBUG):
+        assert router.handle(Inbound(Channel.TELEGRAM, "987654321", story, message_id="m1"))
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Siti" not in logged and "Sukamaju" not in logged and "987654321" not in logged
+    assert f"telegram message from {masked_id('987654321')}: greet" in logged
+
+
+def test_masked_ids_keep_only_their_last_three_characters() -> None:
+    assert masked_id("6281234567890") == "**********890"
+    assert masked_id(42) == "***42"

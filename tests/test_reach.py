@@ -54,7 +54,7 @@ def send_notice(router: Router, content: Content, recipients: int, unreachable: 
         ("Besok kerja bakti", contains(*expected)),
         ("kirim", contains(words.started.format(recipients=recipients).split(".")[0])),
     ]
-    run_dialog(router, KETUA, steps, channel="telegram")
+    run_dialog(router, KETUA, steps, channel=Channel.TELEGRAM)
 
 
 def broadcast_rows(database: Database) -> list[OutboxMessage]:
@@ -91,7 +91,7 @@ def test_an_imported_whatsapp_number_is_written_to_only_after_she_writes(
         missed = reach.audience(db, [person_id(database, "Bu WA")], BOTH_CHANNELS).unreachable
     assert list(missed.values()) == [reach.Unreached.NOT_OPTED_IN]
 
-    run_dialog(router, "6281234569200", [("menu", contains("1."))], channel="whatsapp")  # Bu WA writes once
+    run_dialog(router, "6281234569200", [("menu", contains("1."))], channel=Channel.WHATSAPP)  # Bu WA writes once
     send_notice(router, content, recipients=MEMBERS_WITH_BOTH + 1, unreachable=1)
     latest = max(r.broadcast_id or 0 for r in broadcast_rows(database))
     bu_wa = person_id(database, "Bu WA")
@@ -104,13 +104,13 @@ def test_her_last_channel_first_then_telegram_before_whatsapp(
 ) -> None:
     mawar(database, tmp_path)
     router = Router(database, content, NoNlu(), channels=BOTH_CHANNELS)
-    run_dialog(router, "6281234569101", [("menu", contains("1."))], channel="whatsapp")  # Anggota 1, on WhatsApp
+    run_dialog(router, "6281234569101", [("menu", contains("1."))], channel=Channel.WHATSAPP)  # Anggota 1, on WhatsApp
     send_notice(router, content, recipients=MEMBERS_WITH_BOTH, unreachable=2)
     channel_of = {r.person_id: r.channel for r in broadcast_rows(database)}
     assert channel_of[person_id(database, "Anggota 1")] == "whatsapp"
     assert channel_of[person_id(database, "Anggota 0")] == "telegram"  # never wrote: Telegram costs nothing
 
-    run_dialog(router, "8101", [("menu", contains("1."))], channel="telegram")  # she now writes from Telegram
+    run_dialog(router, "8101", [("menu", contains("1."))], channel=Channel.TELEGRAM)  # she now writes from Telegram
     with database.session() as db:
         address = reach.address(db, person_id(database, "Anggota 1"), BOTH_CHANNELS)
     assert address is not None and address.channel == Channel.TELEGRAM
@@ -128,7 +128,7 @@ def test_a_blocked_channel_is_skipped_until_she_writes_from_it_again(
         assert reach.audience(db, [anggota], BOTH_CHANNELS).unreachable == {anggota: reach.Unreached.NOT_OPTED_IN}
         telegram_only = reach.configured([Channel.TELEGRAM])
         assert reach.audience(db, [anggota], telegram_only).unreachable == {anggota: reach.Unreached.BLOCKED}
-    run_dialog(router, "8102", [("menu", contains("1."))], channel="telegram")  # she unblocked the bot and wrote
+    run_dialog(router, "8102", [("menu", contains("1."))], channel=Channel.TELEGRAM)  # she unblocked the bot and wrote
     with database.session() as db:
         address = reach.address(db, anggota, BOTH_CHANNELS)
     assert address is not None and address.external_id == "8102"
@@ -142,7 +142,7 @@ def test_a_rest_user_gets_complaint_news_with_her_next_answer_but_never_a_notice
     mawar(database, tmp_path)
     bu_tanpa = person_id(database, "Bu Tanpa")
     with database.session() as db:
-        db.add(ChannelIdentity(person_id=bu_tanpa, channel="rest", external_id="bu-tanpa-web"))
+        db.add(ChannelIdentity(person_id=bu_tanpa, channel=Channel.REST, external_id="bu-tanpa-web"))
     with database.session() as db:
         assert reach.audience(db, [bu_tanpa], BOTH_CHANNELS).unreachable == {bu_tanpa: reach.Unreached.NO_CHANNEL}
         address = reach.address(db, bu_tanpa, BOTH_CHANNELS, can_wait=True)

@@ -7,6 +7,7 @@ from itertools import islice
 
 import pytest
 
+from common.enums import Recurrence
 from content.loader import load_content
 from reminders.recurrence import LAST_WEEK, Rule, canonical, nth_weekday, occurrences, plan
 from reminders.when import parse_when
@@ -21,7 +22,7 @@ def starts(rule: Rule, after: datetime, count: int) -> list[str]:
 
 
 def test_selasa_minggu_kedua_across_the_year_end() -> None:
-    rule = Rule("monthly", date(2026, 11, 1), time(9), "Asia/Jakarta", weekday=1, week_of_month=2)
+    rule = Rule(Recurrence.MONTHLY, date(2026, 11, 1), time(9), "Asia/Jakarta", weekday=1, week_of_month=2)
     assert starts(rule, datetime(2026, 11, 1, tzinfo=UTC), 4) == [
         "2026-11-10 09:00 WIB",
         "2026-12-08 09:00 WIB",
@@ -31,10 +32,10 @@ def test_selasa_minggu_kedua_across_the_year_end() -> None:
 
 
 def test_fifth_week_skips_months_without_one_and_last_week_never_does() -> None:
-    fifth = Rule("monthly", date(2026, 1, 1), time(9), weekday=1, week_of_month=5)
+    fifth = Rule(Recurrence.MONTHLY, date(2026, 1, 1), time(9), weekday=1, week_of_month=5)
     # Tuesdays: March 2026 has five (31st), April none, June (30th) yes.
     assert starts(fifth, datetime(2026, 3, 1, tzinfo=UTC), 3)[:2] == ["2026-03-31 09:00 WIB", "2026-06-30 09:00 WIB"]
-    last = Rule("monthly", date(2026, 1, 1), time(9), weekday=1, week_of_month=LAST_WEEK)
+    last = Rule(Recurrence.MONTHLY, date(2026, 1, 1), time(9), weekday=1, week_of_month=LAST_WEEK)
     assert starts(last, datetime(2026, 3, 1, tzinfo=UTC), 3) == [
         "2026-03-31 09:00 WIB",
         "2026-04-28 09:00 WIB",
@@ -44,7 +45,7 @@ def test_fifth_week_skips_months_without_one_and_last_week_never_does() -> None:
 
 
 def test_every_two_weeks_runs_over_month_and_leap_day_boundaries() -> None:
-    rule = Rule("biweekly", date(2028, 2, 17), time(14), "Asia/Makassar", weekday=3)
+    rule = Rule(Recurrence.BIWEEKLY, date(2028, 2, 17), time(14), "Asia/Makassar", weekday=3)
     assert starts(rule, datetime(2028, 2, 20, tzinfo=UTC), 3) == [
         "2028-03-02 14:00 WITA",
         "2028-03-16 14:00 WITA",
@@ -56,20 +57,20 @@ def test_every_two_weeks_runs_over_month_and_leap_day_boundaries() -> None:
     ("zone", "utc_hour"), [("Asia/Jakarta", 2), ("Asia/Makassar", 1), ("Asia/Jayapura", 0)], ids=["WIB", "WITA", "WIT"]
 )
 def test_nine_o_clock_local_is_a_different_instant_in_each_zone(zone: str, utc_hour: int) -> None:
-    rule = Rule("once", date(2026, 12, 8), time(9), zone)
+    rule = Rule(Recurrence.ONCE, date(2026, 12, 8), time(9), zone)
     (start,) = list(occurrences(rule, datetime(2026, 12, 1, tzinfo=UTC)))
     assert start.astimezone(UTC) == datetime(2026, 12, 8, utc_hour, tzinfo=UTC)
 
 
 def test_an_early_meeting_in_wit_is_the_evening_before_in_utc() -> None:
-    rule = Rule("weekly", date(2026, 12, 1), time(7), "Asia/Jayapura", weekday=1)
+    rule = Rule(Recurrence.WEEKLY, date(2026, 12, 1), time(7), "Asia/Jayapura", weekday=1)
     # Monday 22:30 UTC is already Tuesday 07:30 WIT: the 07:00 meeting of that Tuesday has passed.
     after = datetime(2026, 12, 7, 22, 30, tzinfo=UTC)
     assert starts(rule, after, 1) == ["2026-12-15 07:00 WIT"]
 
 
 def test_reminders_the_day_before_and_two_hours_before() -> None:
-    rule = Rule("once", date(2026, 12, 8), time(9), "Asia/Makassar")
+    rule = Rule(Recurrence.ONCE, date(2026, 12, 8), time(9), "Asia/Makassar")
     first = plan(rule, datetime(2026, 12, 1, tzinfo=UTC), OFFSETS)
     assert first.due is None and first.wake_at == datetime(2026, 12, 7, 1, tzinfo=UTC)
     at_first = plan(rule, first.wake_at, OFFSETS)
@@ -78,7 +79,7 @@ def test_reminders_the_day_before_and_two_hours_before() -> None:
 
 
 def test_after_downtime_only_the_latest_useful_reminder_is_due_and_none_for_a_past_meeting() -> None:
-    rule = Rule("monthly", date(2026, 11, 1), time(9), weekday=1, week_of_month=2)
+    rule = Rule(Recurrence.MONTHLY, date(2026, 11, 1), time(9), weekday=1, week_of_month=2)
     # Down from before the day-before reminder until an hour before the meeting: one reminder, the 2-hour one.
     during = plan(rule, datetime(2026, 12, 8, 1, tzinfo=UTC), OFFSETS)
     assert during.due is not None and (during.due.occurrence, during.due.kind) == ("2026-12-08", "120m")
@@ -88,7 +89,7 @@ def test_after_downtime_only_the_latest_useful_reminder_is_due_and_none_for_a_pa
 
 
 def test_a_one_off_meeting_in_the_past_plans_nothing() -> None:
-    rule = Rule("once", date(2026, 12, 8), time(9))
+    rule = Rule(Recurrence.ONCE, date(2026, 12, 8), time(9))
     assert plan(rule, datetime(2026, 12, 9, tzinfo=UTC), OFFSETS) == plan(rule, datetime(2027, 1, 1, tzinfo=UTC), ())
 
 
@@ -120,11 +121,11 @@ def test_a_time_without_a_day_or_a_day_without_a_time_is_asked_again(said: str) 
 @pytest.mark.parametrize(
     "rule",
     [
-        Rule("weekly", date(2025, 3, 4), time(9), "Asia/Jakarta"),
-        Rule("biweekly", date(2025, 3, 11), time(7, 30), "Asia/Jayapura"),
-        Rule("monthly", date(2024, 1, 1), time(9), "Asia/Makassar", weekday=1, week_of_month=5),
-        Rule("monthly", date(2024, 1, 1), time(23, 30), "Asia/Jakarta", weekday=6, week_of_month=LAST_WEEK),
-        Rule("once", date(2026, 12, 3), time(9), "Asia/Jakarta"),
+        Rule(Recurrence.WEEKLY, date(2025, 3, 4), time(9), "Asia/Jakarta"),
+        Rule(Recurrence.BIWEEKLY, date(2025, 3, 11), time(7, 30), "Asia/Jayapura"),
+        Rule(Recurrence.MONTHLY, date(2024, 1, 1), time(9), "Asia/Makassar", weekday=1, week_of_month=5),
+        Rule(Recurrence.MONTHLY, date(2024, 1, 1), time(23, 30), "Asia/Jakarta", weekday=6, week_of_month=LAST_WEEK),
+        Rule(Recurrence.ONCE, date(2026, 12, 3), time(9), "Asia/Jakarta"),
     ],
 )
 def test_a_canonical_rule_plans_the_same(rule: Rule) -> None:

@@ -3,7 +3,6 @@ meeting already past), BERHENTI/MULAI, and one leading process."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -11,12 +10,15 @@ import pytest
 from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 from sqlalchemy import select
 
+from common.enums import Channel, OutboxStatus
 from content.loader import Content
+from reminders.leader import LEASE
 from reminders.scheduler import ReminderScheduler
 from store.db import Database
 from store.models import Group, Meeting, MeetingReply, OutboxMessage
 from tests.dialog import BOTH_CHANNELS, contains, run_dialog
 from tests.group_helpers import Clock, directory, due_rows, outbox_rows, person_id, recipients, router, writes_once
+from tests.waiting import wait_until
 
 # Tuesday 10 November 2026, 09.00 WIB = 02.00 UTC: "Selasa minggu kedua". In the past for the real clock, so
 # APScheduler fires a job planned for it at once, as after downtime.
@@ -50,21 +52,12 @@ def change(database: Database, meeting_id: int, **values: object) -> None:
         meeting.version += 1
 
 
-def wait_for(condition, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 @pytest.fixture
 def schedulers(database: Database, content: Content) -> Iterator[list[ReminderScheduler]]:
     """Schedulers made by a test, each stopped at the end. Nurhayati, imported with her WhatsApp number, has written
     once (opted in); Siti gets hers on Telegram."""
     directory(database)
-    writes_once(database, content, "6281234560002", "whatsapp")
+    writes_once(database, content, "6281234560002", Channel.WHATSAPP)
     made: list[ReminderScheduler] = []
     yield made
     for scheduler in made:
@@ -72,9 +65,9 @@ def schedulers(database: Database, content: Content) -> Iterator[list[ReminderSc
 
 
 def scheduler_at(
-    made: list[ReminderScheduler], database: Database, content: Content, clock: Clock, **options: object
+    made: list[ReminderScheduler], database: Database, content: Content, clock: Clock, lease: timedelta = LEASE
 ) -> ReminderScheduler:
-    scheduler = ReminderScheduler(database, content, clock=clock, **options, channels=BOTH_CHANNELS)  # type: ignore[arg-type]
+    scheduler = ReminderScheduler(database, content, lease=lease, clock=clock, channels=BOTH_CHANNELS)
     made.append(scheduler)
     return scheduler
 
@@ -125,7 +118,7 @@ def test_reminders_follow_a_changed_and_a_cancelled_meeting(
     change(database, meeting, cancelled_at=clock.now)
     scheduler.sync()
     assert scheduler.next_wake(meeting) is None
-    assert [r.status for r in outbox_rows(database, "reminder")].count("pending") == 0
+    assert [r.status for r in outbox_rows(database, "reminder")].count(OutboxStatus.PENDING) == 0
 
 
 def test_after_downtime_the_useful_reminder_is_sent_once(
@@ -136,17 +129,16 @@ def test_after_downtime_the_useful_reminder_is_sent_once(
     # Down through the day-before reminder; back an hour before the meeting: one reminder, "hari ini".
     after = scheduler_at(schedulers, database, content, Clock(datetime(2026, 11, 10, 1, tzinfo=UTC)))
     assert after.start()
-    assert wait_for(lambda: len(outbox_rows(database, "reminder")) == 2)
-    time.sleep(0.3)
+    wait_until(lambda: len(outbox_rows(database, "reminder")) == 2)
+    wait_until(lambda: after.next_wake(meeting) is None)  # a one-off meeting: nothing more is planned, or written
     rows = outbox_rows(database, "reminder")
     assert len(rows) == 2 and all(":120m:" in r.dedup_key and "hari ini" in r.body["text"] for r in rows)
     (yes_title, yes), (no_title, no) = rows[0].body["options"]
     assert (yes_title, no_title) == ("Hadir", "Tidak bisa hadir")
     assert yes == f"hadir {meeting} 2026-11-10" and len(no.encode()) <= 64  # Telegram's limit for button data
-    assert wait_for(lambda: after.next_wake(meeting) is None)  # a one-off meeting: nothing more to plan
     # Typing the answer instead of pressing the button answers the latest reminder.
     bot = router(database, content, Clock(datetime(2026, 11, 10, 1, 30, tzinfo=UTC)))
-    run_dialog(bot, "7001", [("Tidak bisa hadir", contains("tidak bisa hadir"))], channel="telegram")
+    run_dialog(bot, "7001", [("Tidak bisa hadir", contains("tidak bisa hadir"))], channel=Channel.TELEGRAM)
     with database.session() as db:
         assert db.scalar(select(MeetingReply.occurrence)) == "2026-11-10"
 
@@ -159,7 +151,7 @@ def test_after_downtime_a_meeting_already_past_gets_no_reminder(
     after = scheduler_at(schedulers, database, content, Clock(datetime(2026, 11, 10, 3, tzinfo=UTC)))
     assert after.start()
     # The missed job runs, sends nothing, and plans December's day-before reminder.
-    assert wait_for(lambda: after.next_wake(meeting) == datetime(2026, 12, 7, 2, tzinfo=UTC))
+    wait_until(lambda: after.next_wake(meeting) == datetime(2026, 12, 7, 2, tzinfo=UTC))
     assert outbox_rows(database) == []
 
 
@@ -175,7 +167,7 @@ def test_a_reminder_is_in_the_outbox_before_its_time_and_held_until_then(
     scheduler = ReminderScheduler(database, content, offsets=(start - due_at,), channels=BOTH_CHANNELS)
     schedulers.append(scheduler)
     assert scheduler.start()
-    assert wait_for(lambda: len(outbox_rows(database, "reminder")) == 2)
+    wait_until(lambda: len(outbox_rows(database, "reminder")) == 2)
     for row in outbox_rows(database, "reminder"):
         written, held = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (row.created_at, row.not_before))
         assert written <= due_at and held == due_at
@@ -193,14 +185,14 @@ def test_berhenti_ends_reminders_and_mulai_brings_them_back(
     assert scheduler.start()
     assert recipients(database, "reminder")[nurhayati] == 1  # the day-before reminder for 8 December
     bot = router(database, content, clock)
-    run_dialog(bot, "6281234560002", [("BERHENTI", contains("tidak akan menerima", "MULAI"))], channel="whatsapp")
+    run_dialog(bot, "6281234560002", [("BERHENTI", contains("tidak akan menerima", "MULAI"))], channel=Channel.WHATSAPP)
     with database.session() as db:  # her reminder still waiting in the outbox is cancelled too
         status = db.scalar(select(OutboxMessage.status).where(OutboxMessage.person_id == nurhayati))
         assert status == "cancelled"
     clock.now = datetime(2026, 12, 8, 0, 30, tzinfo=UTC)  # two hours before
     scheduler.wake(meeting)
     assert recipients(database, "reminder")[nurhayati] == 1
-    run_dialog(bot, "6281234560002", [("mulai", contains("menerima pengingat", "BERHENTI"))], channel="whatsapp")
+    run_dialog(bot, "6281234560002", [("mulai", contains("menerima pengingat", "BERHENTI"))], channel=Channel.WHATSAPP)
     clock.now = datetime(2026, 12, 14, 3, tzinfo=UTC)
     scheduler.wake(meeting)
     assert recipients(database, "reminder")[nurhayati] == 2
@@ -226,7 +218,7 @@ def test_a_leader_that_cannot_renew_knows_it_before_another_takes_over(
     second = scheduler_at(schedulers, database, content, Clock(), lease=lease)
     assert first.start()
     # The first stops renewing (its connection dropped, or the process was paused) and the second keeps trying.
-    assert wait_for(second.keep_lead, timeout=5)
+    wait_until(second.keep_lead, timeout=5)
     assert not first.leading  # its own count ran out before the lease could pass on: never two leaders
     assert not first.keep_lead() and first.scheduler.state == STATE_PAUSED
     assert second.scheduler.state == STATE_RUNNING

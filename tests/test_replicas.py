@@ -106,9 +106,10 @@ class Replica:
 
 
 @pytest.fixture
-async def replicas(database: Database, nlu_url: str, tmp_path: Path) -> AsyncIterator[tuple[FakeBotApi, list[Replica]]]:
-    if database.engine.dialect.name != "postgresql":
-        pytest.skip("several processes share PostgreSQL; SQLite is the single-process default")
+async def replicas(
+    postgres_database: Database, nlu_url: str, tmp_path: Path
+) -> AsyncIterator[tuple[FakeBotApi, list[Replica]]]:
+    database = postgres_database  # several processes share PostgreSQL; SQLite is the single-process default
     telegram = FakeBotApi(per_second=LIMIT, per_chat_interval=1.0)
     await telegram.start()
     running = [Replica(n, database, telegram, nlu_url, tmp_path / f"replica-{n}.log") for n in range(PROCESSES)]
@@ -141,8 +142,9 @@ def rate_of(telegram: FakeBotApi) -> float:
 
 
 async def test_three_processes_share_one_budget_lose_nothing_and_keep_one_leader(
-    database: Database, replicas: tuple[FakeBotApi, list[Replica]]
+    postgres_database: Database, replicas: tuple[FakeBotApi, list[Replica]]
 ) -> None:
+    database = postgres_database
     telegram, running = replicas
     broadcast(database)
     for replica in running:

@@ -6,12 +6,14 @@ import io
 from collections.abc import AsyncIterator
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.app import Services, web_app
 from bot.dialogue import Router
 from bot.settings import Settings
+from common.enums import Channel, OutboxKind
 from common.messages import Option, Reply
 from content.loader import Content
 from nlu.client import NluClient
@@ -22,13 +24,15 @@ from tests.dialog import BOTH_CHANNELS
 
 
 @pytest.fixture
-async def client(database: Database, content: Content, nlu: NluClient) -> AsyncIterator[TestClient[object, object]]:
+async def client(
+    database: Database, content: Content, nlu: NluClient
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     services = Services(Settings(), database, content, nlu, Router(database, content, nlu, channels=BOTH_CHANNELS))
     async with TestClient(TestServer(web_app(services))) as test_client:
         yield test_client
 
 
-async def test_rest_contract(client: TestClient[object, object]) -> None:
+async def test_rest_contract(client: TestClient[web.Request, web.Application]) -> None:
     response = await client.post("/webhooks/rest/webhook", json={"sender": "ibu-rest", "message": "halo"})
     assert response.status == 200
     messages = await response.json()
@@ -41,7 +45,7 @@ async def test_rest_contract(client: TestClient[object, object]) -> None:
     assert "Saya bisa membantu" in (await response.json())[0]["text"]
 
 
-async def test_health_is_ok_when_the_nlu_answers(client: TestClient[object, object]) -> None:
+async def test_health_is_ok_when_the_nlu_answers(client: TestClient[web.Request, web.Application]) -> None:
     response = await client.get("/health")
     assert response.status == 200 and (await response.json())["status"] == "ok"
 
@@ -57,29 +61,29 @@ async def test_health_is_ok_when_the_nlu_answers(client: TestClient[object, obje
     ],
 )
 async def test_malformed_requests_get_400_with_a_reason(
-    client: TestClient[object, object], body: bytes, reason: str
+    client: TestClient[web.Request, web.Application], body: bytes, reason: str
 ) -> None:
     response = await client.post("/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"})
     assert response.status == 400
     assert reason in (await response.json())["error"]
 
 
-async def test_a_huge_body_is_refused_not_crashed(client: TestClient[object, object]) -> None:
+async def test_a_huge_body_is_refused_not_crashed(client: TestClient[web.Request, web.Application]) -> None:
     body = io.BytesIO(b'{"sender":"x","message":"' + b"a" * 2_000_000 + b'"}')
     response = await client.post("/webhooks/rest/webhook", data=body)
     assert response.status in {400, 413}
 
 
 async def test_messages_started_for_a_rest_sender_come_with_their_next_answer(
-    client: TestClient[object, object], database: Database
+    client: TestClient[web.Request, web.Application], database: Database
 ) -> None:
     with database.session() as db:
         outbox.enqueue(
             db,
-            channel="rest",
+            channel=Channel.REST,
             recipient="ibu-tunggu",
             message=Reply("Pengaduan ADU-TEST22 sudah diterima pendamping.", (Option("Cek pengaduan", "/x"),)),
-            kind="complaint",
+            kind=OutboxKind.COMPLAINT,
             dedup_key="test:waiting",
         )
     ask = {"sender": "ibu-tunggu", "message": "/help"}

@@ -32,7 +32,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, ExtBot, MessageHandler, filters
 from telegram.request import HTTPXRequest
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from actions.replies import Option, Reply, menu_options
 from bot.budget import SendBudget
@@ -152,6 +152,12 @@ def _failure(error: TelegramError, parts_sent: int = 0) -> SendFailure:
     return SendFailure("failed", str(error))
 
 
+def _telegram_wait(state: RetryCallState) -> float:
+    """Before sending again: the wait Telegram asked for in its 429."""
+    error = state.outcome.exception() if state.outcome is not None else None
+    return retry_seconds(error) if isinstance(error, RetryAfter) else 0.0
+
+
 def outbox_bot(settings: TelegramSettings, budget: SendBudget) -> ExtBot[Lane]:
     """A bot for a sender-only process, paying from the same budget as every other process of this bot."""
     return ExtBot(
@@ -209,7 +215,8 @@ class TelegramChannel:
             log.info("Telegram: webhook mode, updates at %s", urlparse(self.settings.webhook_url).path)
         else:
             updater = self.application.updater
-            assert updater is not None  # built with one unless in webhook mode
+            if updater is None:
+                raise RuntimeError("the Telegram application is built with an updater unless in webhook mode")
             await updater.start_polling(allowed_updates=ALLOWED_UPDATES)
             log.info("Telegram: polling as @%s", self.application.bot.username)
 
@@ -303,7 +310,8 @@ class TelegramChannel:
             return channels.full_payload(session, data)
 
     async def _route(self, update: Update, sender: int, chat_id: int, text: str) -> None:
-        inbound = Inbound(CHANNEL, str(sender), text, f"{self.application.bot.id}:{update.update_id}")
+        message_id = f"{self.application.bot.id}:{update.update_id}"
+        inbound = Inbound(CHANNEL, str(sender), text, message_id, in_group=chat_id != sender)
         replies = await asyncio.to_thread(self.router.handle, inbound)
         await self._send(chat_id, replies, inbound)
         # Sent: a retry of this update (a webhook answer that got lost) now gets nothing rather than a repeat; in a
@@ -330,7 +338,7 @@ class TelegramChannel:
         """One message; refused for the rate limit, it is tried again after Telegram's wait if that is short."""
         async for attempt in AsyncRetrying(
             retry=retry_if_exception(lambda e: isinstance(e, RetryAfter) and retry_seconds(e) <= MAX_REPLY_WAIT),
-            wait=lambda state: retry_seconds(state.outcome.exception()),  # type: ignore[arg-type,union-attr]
+            wait=_telegram_wait,
             stop=stop_after_attempt(REPLY_ATTEMPTS),
             reraise=True,
         ):
