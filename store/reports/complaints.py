@@ -14,7 +14,6 @@ from enum import StrEnum
 from functools import cache
 from statistics import median
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -23,7 +22,7 @@ from common.enums import ComplaintEventKind, ComplaintStatus, Level
 from store.complaints import OPEN, CaseAccess, may_see
 from store.models import Complaint, ComplaintEvent, Person, Region
 from store.reports.scope import Scope
-from store.workdays import add_working_days, as_utc, local
+from store.workdays import add_working_days, as_utc, at, local
 
 
 class Due(StrEnum):
@@ -92,8 +91,7 @@ def due_at(status: str, escalate_at: dt.datetime | None, zone: str, now: dt.date
 
 @cache
 def _next_working_day_cached(today: dt.date, zone: str) -> dt.date:
-    start = dt.datetime.combine(today, dt.time(12), tzinfo=ZoneInfo(zone))
-    return local(add_working_days(start, 1, zone), zone).date()
+    return local(add_working_days(at(today, dt.time(12), zone), 1, zone), zone).date()
 
 
 def _next_working_day(now: dt.datetime, zone: str) -> dt.date:
