@@ -68,7 +68,7 @@ def link(measure: Measure, days: int, pendamping: int | None = None, kecamatan: 
 def home(request: PageRequest) -> web.StreamResponse:
     days, now = request.days(DEFAULT_DAYS), request.now
     since = now - _period(days)
-    cases = report.visible_cases(request.db, request.viewer.scope, now)
+    cases = report.visible_cases(request.db, request.viewer.scope, now, counted_since=since)
     classes = report.classify(cases, since, now)
     names = names_for(request, cases)
     waiting = {
@@ -135,8 +135,10 @@ def _selected(request: PageRequest) -> tuple[Selection, int, list[CaseRow], Name
     if selection is None:
         return None
     days = request.days(DEFAULT_DAYS)
-    cases = report.visible_cases(request.db, request.viewer.scope, request.now)
-    classes = report.classify(cases, request.now - _period(days), request.now)
+    since = request.now - _period(days)
+    only_open = selection.measure in report.CURRENT
+    cases = report.visible_cases(request.db, request.viewer.scope, request.now, since, only_open)
+    classes = report.classify(cases, since, request.now)
     chosen = report.select_cases(cases, selection, classes, request.now)
     return selection, days, chosen, names_for(request, chosen, selection)
 
@@ -199,7 +201,7 @@ def summary_csv(request: PageRequest) -> web.StreamResponse:
     """The per-pendamping and per-kecamatan tables of the home page, as they are shown."""
     days, now = request.days(DEFAULT_DAYS), request.now
     since = now - _period(days)
-    cases = report.visible_cases(request.db, request.viewer.scope, now)
+    cases = report.visible_cases(request.db, request.viewer.scope, now, counted_since=since)
     classes = report.classify(cases, since, now)
     names = names_for(request, cases)
     words, c = request.renderer.words["complaints"], request.renderer.words["columns"]

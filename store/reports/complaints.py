@@ -111,9 +111,12 @@ def _days(start: dt.datetime, end: dt.datetime | None) -> float | None:
     return None if end is None else (end - start).total_seconds() / 86400
 
 
-def visible_cases(db: Session, scope: Scope, now: dt.datetime) -> list[CaseRow]:
-    """Every case this person may see, newest first."""
-    return visible(all_cases(db, now, scope.team), scope)
+def visible_cases(
+    db: Session, scope: Scope, now: dt.datetime, counted_since: dt.datetime | None = None, only_open: bool = False
+) -> list[CaseRow]:
+    """Every case this person may see, newest first. `counted_since`: only the cases a measure can count with that
+    period (open, or come in since then; see `measures_of`); `only_open`: only open cases (what waits now)."""
+    return visible(all_cases(db, now, scope.team, counted_since, only_open), scope)
 
 
 def visible(cases: Iterable[CaseRow], scope: Scope) -> list[CaseRow]:
@@ -121,7 +124,13 @@ def visible(cases: Iterable[CaseRow], scope: Scope) -> list[CaseRow]:
     return [c for c in cases if may_see(c.access, scope.person_id, scope.role, scope.team)]
 
 
-def all_cases(db: Session, now: dt.datetime, team: frozenset[int] | None = None) -> list[CaseRow]:
+def all_cases(
+    db: Session,
+    now: dt.datetime,
+    team: frozenset[int] | None = None,
+    counted_since: dt.datetime | None = None,
+    only_open: bool = False,
+) -> list[CaseRow]:
     """Every case, newest first, to be filtered by `visible` (the digest reads them once for everyone). With a
     `team`, only the cases that may concern it are read: handled by it or its families', or with watchers (the
     rule itself is still `may_see`, applied by `visible`)."""
@@ -160,6 +169,10 @@ def all_cases(db: Session, now: dt.datetime, team: frozenset[int] | None = None)
                 cast(Complaint.watcher_ids, String) != "[]",
             )
         )
+    if only_open:
+        query = query.where(Complaint.status.in_(OPEN))
+    elif counted_since is not None:
+        query = query.where(or_(Complaint.status.in_(OPEN), Complaint.created_at >= counted_since))
     reopened = set(
         db.scalars(select(ComplaintEvent.complaint_id).where(ComplaintEvent.kind == ComplaintEventKind.REOPENED))
     )
