@@ -520,6 +520,11 @@ def run(kind: str, url: str, args: argparse.Namespace, content: Content) -> None
     db.migrate()
     started = time.perf_counter()
     built = Builder(db, content, args.families, args.complaints, dt.datetime.now(dt.UTC)).build()
+    if db.engine.dialect.name == "postgresql":
+        # Autovacuum gathers planner statistics soon after a bulk load; without them the plans are those of an
+        # empty database, which no deployment runs for long.
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
     took = time.perf_counter() - started
     print(f"\n{kind}: built {args.families} families, {args.complaints} complaints in {took:.0f} s")
     print(cpu_check())
