@@ -111,38 +111,39 @@ def _reminders(db: Session, scope: Scope, since: dt.datetime, group_names: dict[
             batches[(meeting_id, day)] = Batch(OutboxKind.REMINDER, meeting_id, None, day, group, [group])
         return batches[(meeting_id, day)]
 
+    failed = OutboxMessage.status.in_(FAILED)
+    reason = case((failed, OutboxMessage.last_error), else_=None).label("reason")
     rows = (
-        select(meeting, occurrence, OutboxMessage.status, OutboxMessage.delivery, OutboxMessage.last_error)
+        select(meeting, occurrence, OutboxMessage.status, OutboxMessage.delivery, _one(failed).label("failed"), reason)
         .where(*recent)
         .subquery()
     )
-    # One row per batch, counted by the database: tens of thousands of reminders become a few thousand rows.
+    # Counted by the database in one pass over the reminders (reading the JSON body is what costs): one row per
+    # batch, and one more per reason its failed rows give.
     statuses = list(OutboxStatus)
     counts = select(
         rows.c.meeting,
         rows.c.occurrence,
-        *(_count(rows.c.status == status) for status in statuses),
-        _count(rows.c.delivery.in_([Delivery.DELIVERED, Delivery.READ])),
-        _count(rows.c.delivery == Delivery.READ),
-    ).group_by(rows.c.meeting, rows.c.occurrence)
-    for meeting_id, day, *numbers in db.execute(counts).tuples():
+        rows.c.failed,
+        rows.c.reason,
+        func.count(),
+        func.sum(_one(rows.c.delivery.in_([Delivery.DELIVERED, Delivery.READ]))),
+        func.sum(_one(rows.c.delivery == Delivery.READ)),
+        *(func.sum(_one(rows.c.status == status)) for status in statuses),
+    ).group_by(rows.c.meeting, rows.c.occurrence, rows.c.failed, rows.c.reason)
+    for meeting_id, day, is_failed, error, count, delivered, read, *by_status in db.execute(counts).tuples():
         found = batch(meeting_id, day)
         if found is not None:
-            found.statuses.update({status: n for status, n in zip(statuses, numbers, strict=False) if n})
-            found.delivered += numbers[-2]
-            found.read += numbers[-1]
-    reasons = select(rows.c.meeting, rows.c.occurrence, rows.c.last_error, func.count())
-    for meeting_id, day, error, count in db.execute(
-        reasons.where(rows.c.status.in_(FAILED)).group_by(rows.c.meeting, rows.c.occurrence, rows.c.last_error)
-    ):
-        found = batch(meeting_id, day)
-        if found is not None:
-            found.reasons[error or "-"] += count
+            found.statuses.update({status: n for status, n in zip(statuses, by_status, strict=True) if n})
+            found.delivered += delivered
+            found.read += read
+            if is_failed:
+                found.reasons[error or "-"] += count
     return sorted(batches.values(), key=lambda b: (b.occurrence, b.key), reverse=True)
 
 
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.sum(case((condition, 1), else_=0))
+def _one(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
 
 
 def delivery_report(db: Session, scope: Scope, since: dt.datetime) -> DeliveryReport:
