@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, case, exists, func, select
+from sqlalchemy import ColumnElement, Select, Subquery, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from common.enums import Direction
@@ -56,7 +56,7 @@ class ReachReport:
 def _families(scope: Scope, now: dt.datetime, channels: Channels) -> Subquery:
     """One row per family in view with what each column of the tables counts (0 or 1) and her channel."""
     since = now - dt.timedelta(days=ACTIVE_DAYS)
-    active = exists().where(Turn.person_id == Person.id, Turn.direction == Direction.IN, Turn.created_at >= since)
+    active = Person.id.in_(select(Turn.person_id).where(Turn.direction == Direction.IN, Turn.created_at >= since))
     return (
         select(
             Person.id,
