@@ -124,11 +124,7 @@ class ChannelIdentity(Base):
     """How one person is known on one channel (Telegram user id, WhatsApp number, REST sender)."""
 
     __tablename__ = "channel_identities"
-    __table_args__ = (
-        UniqueConstraint("channel", "external_id"),
-        # Whether she has a usable identity on a channel, for thousands of families at once (store/reach.py).
-        Index("ix_channel_identities_person_channel", "person_id", "channel"),
-    )
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
