@@ -7,32 +7,31 @@ Only `groups.led_by` decides whom she may write to, and it is asked again when t
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Literal
 
+from actions import forms
 from actions.replies import Option, Reply, Request, with_menu
 from common.enums import BroadcastStatus, OutboxKind
+from content.words_schema import plain
 from reminders import wording
 from store import broadcasts, groups, outbox, reach
 from store.models import Broadcast, Group
 
 log = logging.getLogger(__name__)
 
-BROADCAST_FORM = "broadcast"
 MAX_TEXT = 1000
 
 
-def _word(request: Request) -> str:
-    return " ".join(request.text.lower().strip(" .!?").split())
+class BroadcastState(forms.FormState):
+    TEXT_STEPS = frozenset({"text"})
+    step: Literal["group", "text", "confirm"]
+    groups: tuple[int, ...] = ()
+    text: str = ""
 
 
-def _set(request: Request, **values: Any) -> None:
-    request.state.form_data = {**request.state.form_data, **values}
-
-
-def _chosen(request: Request) -> list[Group]:
-    """The chosen groups the person still leads; anything else in the form data is ignored."""
-    wanted = set(request.state.form_data.get("groups", []))
-    return [g for g in groups.led_by(request.db, request.person) if g.id in wanted]
+def _chosen(request: Request, state: BroadcastState) -> list[Group]:
+    """The chosen groups the person still leads; anything else in the form state is ignored."""
+    return [g for g in groups.led_by(request.db, request.person) if g.id in state.groups]
 
 
 def _names(chosen: list[Group]) -> str:
@@ -40,69 +39,64 @@ def _names(chosen: list[Group]) -> str:
 
 
 def start(request: Request) -> list[Reply]:
-    words = request.content.strings.broadcasts
     led = groups.led_by(request.db, request.person)
     if not led:
-        return with_menu(request, words.not_allowed)
-    request.state.form = BROADCAST_FORM
-    if len(led) == 1:
-        request.state.form_data = {"step": "text", "groups": [led[0].id]}
-        return _ask_text(request, led)
-    request.state.form_data = {"step": "group"}
-    options = [Option(words.all_button.format(count=len(led)), "semua")]
-    options += [Option(g.name[:20], f"kelompok {n}") for n, g in enumerate(led[:9], start=1)]
-    return [Reply(words.pick_group, tuple(options))]
+        return with_menu(request, request.content.strings.broadcasts.not_allowed)
+    state = BroadcastState(step="text", groups=(led[0].id,)) if len(led) == 1 else BroadcastState(step="group")
+    forms.start(request, BROADCAST, state)
+    return ask(request, state)
 
 
-def _ask_text(request: Request, chosen: list[Group]) -> list[Reply]:
+def ask(request: Request, state: BroadcastState) -> list[Reply]:
     words = request.content.strings.broadcasts
-    return [Reply(words.ask_text.format(groups=_names(chosen)), (Option(words.discard_button, "batal"),))]
+    if state.step == "group":
+        led = groups.led_by(request.db, request.person)
+        options = [Option(words.all_button.format(count=len(led)), "semua")]
+        options += [Option(g.name[:20], f"kelompok {n}") for n, g in enumerate(led[:9], start=1)]
+        return [Reply(words.pick_group, tuple(options))]
+    chosen = _chosen(request, state)
+    if state.step == "text":
+        return [Reply(words.ask_text.format(groups=_names(chosen)), (Option(words.discard_button, "batal"),))]
+    return _preview(request, state, chosen)
 
 
-def broadcast_form(request: Request) -> list[Reply] | None:
-    words, word = request.content.strings.broadcasts, _word(request)
-    step = request.state.form_data.get("step")
-    if word == "batal":
-        request.state.form = None
-        return with_menu(request, words.discarded)
-    if step == "group":
+def broadcast_form(request: Request, state: BroadcastState) -> list[Reply] | None:
+    words, word = request.content.strings.broadcasts, plain(request.text)
+    if state.step == "group":
         led = groups.led_by(request.db, request.person)
         number = word.removeprefix("kelompok").strip()
         if word == "semua":
-            chosen = led
+            state.groups = tuple(g.id for g in led)
         elif number.isdigit() and 1 <= int(number) <= len(led):
-            chosen = [led[int(number) - 1]]
+            state.groups = (led[int(number) - 1].id,)
         else:
             return None
-        _set(request, step="text", groups=[g.id for g in chosen])
-        return _ask_text(request, chosen)
-    chosen = _chosen(request)
+        state.step = "text"
+        return ask(request, state)
+    chosen = _chosen(request, state)
     if not chosen:
-        request.state.form = None
+        forms.close(request)
         return with_menu(request, words.not_allowed)
-    if step == "text":
-        text = request.text.strip()
-        if len(text) > MAX_TEXT:
+    if state.step == "text":
+        if len(request.text.strip()) > MAX_TEXT:
             return [Reply(words.too_long.format(limit=MAX_TEXT), (Option(words.discard_button, "batal"),))]
-        _set(request, step="confirm", text=text)
-        return _preview(request, chosen)
-    if step == "confirm":
-        if word == "kirim":
-            return _send(request, chosen)
-        if word == "ubah":
-            _set(request, step="text")
-            return _ask_text(request, chosen)
-        return _preview(request, chosen)
-    return None
+        state.step, state.text = "confirm", request.text.strip()
+    elif word in request.content.words.send:
+        return _send(request, state, chosen)
+    elif word == "ubah":
+        state.step = "text"
+    return ask(request, state)
 
 
-def _preview(request: Request, chosen: list[Group]) -> list[Reply]:
+def discarded(request: Request) -> list[Reply]:
+    return with_menu(request, request.content.strings.broadcasts.discarded)
+
+
+def _preview(request: Request, state: BroadcastState, chosen: list[Group]) -> list[Reply]:
     words = request.content.strings.broadcasts
     members = [pid for pid in groups.member_ids(request.db, [g.id for g in chosen]) if pid != request.person.id]
     found = reach.audience(request.db, members, request.channels)
-    text = words.preview.format(
-        text=request.state.form_data.get("text", ""), recipients=len(found.reachable), groups=_names(chosen)
-    )
+    text = words.preview.format(text=state.text, recipients=len(found.reachable), groups=_names(chosen))
     if found.unreachable:
         text += "\n" + words.unreachable.format(count=len(found.unreachable))
     if found.opted_out:
@@ -115,10 +109,9 @@ def _preview(request: Request, chosen: list[Group]) -> list[Reply]:
     return [Reply(text, options)]
 
 
-def _send(request: Request, chosen: list[Group]) -> list[Reply]:
-    words = request.content.strings.broadcasts
-    request.state.form = None
-    text = str(request.state.form_data.get("text", ""))
+def _send(request: Request, state: BroadcastState, chosen: list[Group]) -> list[Reply]:
+    words, text = request.content.strings.broadcasts, state.text
+    forms.close(request)
     sender = request.person.name or words.default_sender
     notice = Reply(words.notice.format(sender=sender, groups=_names(chosen), text=text))
     group_ids = [g.id for g in chosen]
@@ -179,3 +172,6 @@ def cancel(request: Request) -> list[Reply]:
     stopped = broadcasts.cancel(request.db, broadcast)
     text = words.cancelled.format(number=broadcast.id, cancelled=stopped)
     return [Reply(text, (Option(words.status_button, "status siaran"),))]
+
+
+BROADCAST = forms.Form(forms.FormName.BROADCAST, BroadcastState, broadcast_form, ask, discarded)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from actions.knowledge import format_date
 from actions.replies import Option, Request
 from common.enums import HiddenRole, Level
 from common.messages import Payload
@@ -15,7 +13,7 @@ from content.complaints_schema import Category, ComplaintsFile, ComplaintTexts
 from content.loader import Content
 from store import complaints
 from store.models import Complaint, Person
-from store.workdays import DEFAULT_ZONE, local
+from store.workdays import DEFAULT_ZONE
 
 
 def complaints_content(content: Content) -> ComplaintsFile:
@@ -26,11 +24,6 @@ def complaints_content(content: Content) -> ComplaintsFile:
 
 def texts(content: Content) -> ComplaintTexts:
     return complaints_content(content).texts
-
-
-def day_text(moment: datetime, zone: str | None, content: Content) -> str:
-    """A date in the reporter's time zone, as people read it: "1 Desember 2026"."""
-    return format_date(local(moment, zone).date(), content)
 
 
 def category_title(content: Content, category_id: str) -> str:

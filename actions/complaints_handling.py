@@ -4,10 +4,12 @@ it, and every change is told to the reporter through the outbox. A case someone 
 
 from __future__ import annotations
 
+from typing import Literal
+
+from actions import forms
 from actions.complaints_common import (
     category_title,
     complaints_content,
-    day_text,
     payload,
     reporter_options,
     tell_handlers,
@@ -16,15 +18,25 @@ from actions.complaints_common import (
 )
 from actions.replies import Option, Reply, Request, with_menu
 from common.enums import STAFF_ROLES, ComplaintEventKind, ComplaintStatus
+from reminders.wording import date_text
 from store import complaints
 from store.models import Complaint, Person
 from store.privacy import mask_personal_numbers
 from store.workdays import as_utc
 
-NOTE_FORM = "complaint_note"
 MAX_NOTE = 1000
 _HISTORY_SHOWN = 6
 _NOTE_SHOWN = 150
+
+
+class NoteState(forms.FormState):
+    """The handler's words for Balas, Selesai or Alihkan on one case."""
+
+    TEXT_STEPS = frozenset({"note"})
+
+    step: Literal["note"] = "note"
+    ticket: str
+    action: Literal["reply", "resolve", "reassign"]
 
 
 def _staff(request: Request) -> bool:
@@ -42,7 +54,7 @@ def inbox(request: Request) -> list[Reply]:
     lines = [t.inbox_intro.format(count=len(cases))]
     for case in cases:
         mark = t.overdue_mark if complaints.is_overdue(case, request.now) else ""
-        due = day_text(case.escalate_at, case.timezone, request.content) if case.escalate_at else t.unknown
+        due = date_text(request.content, case.escalate_at, case.timezone) if case.escalate_at else t.unknown
         title = category_title(request.content, case.category)
         lines.append(t.inbox_line.format(mark=mark, ticket=case.ticket, category=title, due=due))
     options = tuple(Option(c.ticket, payload("complaint_open", c.ticket)) for c in cases[:10])
@@ -74,7 +86,7 @@ def view(request: Request, complaint: Complaint) -> list[Reply]:
         who = t.reporter_known.format(name=reporter.name or t.unknown, phone=reporter.phone or t.unknown)
     history = [
         t.history_line.format(
-            date=day_text(entry.created_at, complaint.timezone, content),
+            date=date_text(content, entry.created_at, complaint.timezone),
             event=t.events[entry.kind],
             who=_staff_name(request, entry.actor_id),
             note=f": {entry.note[:_NOTE_SHOWN]}" if entry.note else "",
@@ -87,8 +99,8 @@ def view(request: Request, complaint: Complaint) -> list[Reply]:
         category=category_title(content, complaint.category),
         status=t.statuses[complaint.status],
         age=t.age_days.format(days=days) if days else t.age_today,
-        first_due=day_text(complaint.first_response_due, complaint.timezone, content),
-        resolution_due=day_text(complaint.resolution_due, complaint.timezone, content),
+        first_due=date_text(content, complaint.first_response_due, complaint.timezone),
+        resolution_due=date_text(content, complaint.resolution_due, complaint.timezone),
         reporter=who,
         text=complaint.text,
         since=complaint.since or t.unknown,
@@ -135,15 +147,21 @@ def _responded(request: Request, complaint: Complaint) -> None:
     complaint.status, complaint.escalate_at = ComplaintStatus.ACKNOWLEDGED, complaint.resolution_due
 
 
-def _ask_note(request: Request, action: str) -> list[Reply]:
+def _ask_note(request: Request, action: Literal["reply", "resolve", "reassign"]) -> list[Reply]:
     t, complaint = texts(request.content), _handled(request)
     if complaint is None:
         return _not_found(request)
     if complaint.status not in complaints.OPEN:
         return [Reply(t.case_closed.format(ticket=complaint.ticket))]
-    request.state.form, request.state.form_data = NOTE_FORM, {"ticket": complaint.ticket, "action": action}
-    ask = {"reply": t.ask_reply, "resolve": t.ask_resolve, "reassign": t.ask_reassign}[action]
-    return [Reply(ask.format(ticket=complaint.ticket))]
+    state = NoteState(ticket=complaint.ticket, action=action)
+    forms.start(request, NOTE, state)
+    return ask_note(request, state)
+
+
+def ask_note(request: Request, state: NoteState) -> list[Reply]:
+    t = texts(request.content)
+    ask = {"reply": t.ask_reply, "resolve": t.ask_resolve, "reassign": t.ask_reassign}[state.action]
+    return [Reply(ask.format(ticket=state.ticket))]
 
 
 def reply(request: Request) -> list[Reply]:
@@ -158,37 +176,45 @@ def reassign(request: Request) -> list[Reply]:
     return _ask_note(request, "reassign")
 
 
-def note_form(request: Request) -> list[Reply] | None:
-    """The handler's words for Balas, Selesai or Alihkan; a button for something else cancels."""
+def note_form(request: Request, state: NoteState) -> list[Reply] | None:
+    """The handler's words for Balas, Selesai or Alihkan, on a case still open that she may handle."""
     text = " ".join(request.text.split())[:MAX_NOTE]
-    data = request.state.form_data
-    request.state.form, request.state.form_data = None, {}
-    request.entities = {"ticket": [str(data.get("ticket", ""))]}
+    forms.close(request)
+    request.entities = {"ticket": [state.ticket]}
     complaint = _handled(request)
-    if text.startswith("/") or not text or complaint is None or complaint.status not in complaints.OPEN:
+    if not text or complaint is None or complaint.status not in complaints.OPEN:
         return None
-    t, ticket, stored = texts(request.content), complaint.ticket, mask_personal_numbers(text)
-    inbox_button = (Option(t.inbox_button, "/aduan"),)
-    if data.get("action") == "reply":
-        _responded(request, complaint)
-        event_id = complaints.record(
-            request.db, complaint, ComplaintEventKind.REPLIED, request.person.id, request.now, stored
-        )
-        key = f"complaint:{ticket}:{event_id}"
-        tell_reporter(request, complaint, t.reporter_reply.format(ticket=ticket, note=text), key)
-        return [Reply(t.done_reply.format(ticket=ticket), inbox_button)]
-    if data.get("action") == "resolve":
-        complaint.first_response_at = complaint.first_response_at or request.now
-        complaint.status, complaint.resolved_at, complaint.escalate_at = ComplaintStatus.RESOLVED, request.now, None
-        event_id = complaints.record(
-            request.db, complaint, ComplaintEventKind.RESOLVED, request.person.id, request.now, stored
-        )
-        days = complaints_content(request.content).reopen_days
-        message = t.reporter_resolved.format(ticket=ticket, note=text, days=days)
-        key = f"complaint:{ticket}:{event_id}"
-        tell_reporter(request, complaint, message, key, reporter_options(request.content, complaint))
-        return [Reply(t.done_resolve.format(ticket=ticket), inbox_button)]
+    stored = mask_personal_numbers(text)
+    if state.action == "reply":
+        return _reply_to_reporter(request, complaint, text, stored)
+    if state.action == "resolve":
+        return _resolve(request, complaint, text, stored)
     return _move_up(request, complaint, stored)
+
+
+def _reply_to_reporter(request: Request, complaint: Complaint, text: str, stored: str) -> list[Reply]:
+    t, ticket = texts(request.content), complaint.ticket
+    _responded(request, complaint)
+    event_id = complaints.record(
+        request.db, complaint, ComplaintEventKind.REPLIED, request.person.id, request.now, stored
+    )
+    key = f"complaint:{ticket}:{event_id}"
+    tell_reporter(request, complaint, t.reporter_reply.format(ticket=ticket, note=text), key)
+    return [Reply(t.done_reply.format(ticket=ticket), (Option(t.inbox_button, "/aduan"),))]
+
+
+def _resolve(request: Request, complaint: Complaint, text: str, stored: str) -> list[Reply]:
+    t, ticket = texts(request.content), complaint.ticket
+    complaint.first_response_at = complaint.first_response_at or request.now
+    complaint.status, complaint.resolved_at, complaint.escalate_at = ComplaintStatus.RESOLVED, request.now, None
+    event_id = complaints.record(
+        request.db, complaint, ComplaintEventKind.RESOLVED, request.person.id, request.now, stored
+    )
+    days = complaints_content(request.content).reopen_days
+    message = t.reporter_resolved.format(ticket=ticket, note=text, days=days)
+    key = f"complaint:{ticket}:{event_id}"
+    tell_reporter(request, complaint, message, key, reporter_options(request.content, complaint))
+    return [Reply(t.done_resolve.format(ticket=ticket), (Option(t.inbox_button, "/aduan"),))]
 
 
 def _move_up(request: Request, complaint: Complaint, reason: str) -> list[Reply]:
@@ -210,10 +236,17 @@ def _move_up(request: Request, complaint: Complaint, reason: str) -> list[Reply]
         raise RuntimeError("a reassigned complaint always has a deadline")
     event_id = complaint.history[-1].id
     key = f"complaint:{complaint.ticket}:{event_id}"
-    due = day_text(complaint.escalate_at, complaint.timezone, request.content)
+    due = date_text(request.content, complaint.escalate_at, complaint.timezone)
     title = category_title(request.content, complaint.category)
     note = t.escalated_to.format(ticket=complaint.ticket, category=title, reason=reason, due=due)
     tell_handlers(request, complaint, note, key, skip=request.person.id, watchers=False)
     tell_reporter(request, complaint, t.reporter_reassigned.format(ticket=complaint.ticket, due=due), key)
     level = t.levels[complaint.level]
     return [Reply(t.done_reassign.format(ticket=complaint.ticket, level=level), (Option(t.inbox_button, "/aduan"),))]
+
+
+def _note_cancelled(request: Request) -> list[Reply]:
+    return [Reply(texts(request.content).note_cancelled, (Option(texts(request.content).inbox_button, "/aduan"),))]
+
+
+NOTE = forms.Form(forms.FormName.COMPLAINT_NOTE, NoteState, note_form, ask_note, _note_cancelled)

@@ -4,27 +4,38 @@ transaction as the reply, and the reply is only sent once that commits: nobody i
 
 from __future__ import annotations
 
+from typing import Literal
+
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from actions.complaints_common import complaints_content, day_text, route, tell_handlers, texts, zone_of
-from actions.knowledge import format_date
+from actions import forms
+from actions.complaints_common import Routing, complaints_content, route, tell_handlers, texts, zone_of
 from actions.replies import Option, Reply, Request, menu_options
-from common.enums import ComplaintEventKind, ComplaintStatus
+from common.enums import ComplaintEventKind, ComplaintStatus, Direction
 from common.messages import Payload
 from content.complaints_schema import Category
+from content.words_schema import plain
+from reminders.wording import date_text
 from store import complaints
-from store.models import Complaint
+from store.models import Complaint, Turn
 from store.privacy import mask_personal_numbers
 from store.workdays import add_working_days
 
-COMPLAINT_FORM = "complaint"
 MAX_STORY = 1000
 # The summary repeats the story; a long one is shortened there so the message stays one phone screen.
 SUMMARY_STORY = 300
-_SEND = {"kirim", "ya", "iya", "y", "ok", "oke", "setuju", "boleh"}
-_SEND_SECRET = {"kirim rahasia", "rahasia", "rahasiakan"}
-_CANCEL = {"batal", "tidak", "tdk", "gak", "nggak", "jangan", "cancel"}
+# A message of fewer words ("mau lapor", "kartu hilang") names a complaint but does not tell it.
+STORY_WORDS = 4
 _TICKET_TRIES = 5
+
+
+class IntakeState(forms.FormState):
+    TEXT_STEPS = frozenset({"what"})
+    step: Literal["what", "since", "confirm"]
+    category: str
+    text: str = ""
+    since: str = ""
 
 
 def _intake_payload(name: str, value: str) -> str:
@@ -32,9 +43,11 @@ def _intake_payload(name: str, value: str) -> str:
 
 
 def file_complaint(request: Request) -> list[Reply]:
-    """file_complaint: a category named by the NLU (or a button) starts the questions; otherwise pick one."""
+    """file_complaint: a category named by the NLU or a button starts the questions; otherwise pick one. What she
+    already said is her story: the typed words the NLU found the category in, or (after an answer's "Buat
+    pengaduan" button, whose payload names the category) the question she asked before it."""
     rules, t = complaints_content(request.content), texts(request.content)
-    category = rules.category(request.entity("complaint_type") or "")
+    category = rules.category(request.entity("category") or request.entity("complaint_type") or "")
     group = request.entity("complaint_group")
     if category is None and group is not None:
         in_group = rules.in_group(group)
@@ -47,9 +60,21 @@ def file_complaint(request: Request) -> list[Reply]:
     if category is None:
         options = tuple(Option(g.title, _intake_payload("complaint_group", g.id)) for g in rules.groups)
         return [Reply(t.choose_group, options)]
-    # Typed words that named the category already say what happened; a button press does not.
-    story = request.text if request.entity("complaint_type") and not request.text.startswith("/") else None
-    return _start(request, category, story)
+    if request.entity("complaint_type") and not request.text.startswith("/"):
+        return _start(request, category, request.text)
+    earlier = _asked_before(request) if request.entity("category") else None
+    return _start(request, category, earlier if earlier and len(earlier.split()) >= STORY_WORDS else None)
+
+
+def _asked_before(request: Request) -> str | None:
+    """Her message before this one, when it says something: the question the answer with the button was for."""
+    last = request.db.scalars(
+        select(Turn.text)
+        .where(Turn.person_id == request.person.id, Turn.direction == Direction.IN)
+        .order_by(Turn.id.desc())
+        .limit(1)
+    ).first()
+    return last if last is not None and not last.startswith("/") else None
 
 
 def _guidance(request: Request, category: Category) -> Reply:
@@ -57,18 +82,21 @@ def _guidance(request: Request, category: Category) -> Reply:
     if category.factual and category.checked is not None:
         sources = "; ".join(category.sources)
         line = request.content.strings.source_line.format(
-            sources=sources, checked=format_date(category.checked, request.content)
+            sources=sources, checked=date_text(request.content, category.checked)
         )
         parts.append(line)
     return Reply("\n\n".join(parts))
 
 
 def _start(request: Request, category: Category, story: str | None) -> list[Reply]:
-    data: dict[str, str] = {"category": category.id, "step": "what"}
-    if story:
-        data |= {"text": _clean(story), "step": "since"}
-    request.state.form, request.state.form_data = COMPLAINT_FORM, data
-    return [_guidance(request, category), _ask(request)]
+    """The questions start at what is still missing; "kembali" after a story taken from her words asks for it."""
+    state = IntakeState(step="what", category=category.id)
+    if not story:
+        forms.start(request, INTAKE, state)
+        return [_guidance(request, category), *ask(request, state)]
+    told = IntakeState(step="since", category=category.id, text=_clean(story))
+    forms.start(request, INTAKE, told, back=[state])
+    return [_guidance(request, category), *ask(request, told)]
 
 
 def _clean(text: str) -> str:
@@ -79,61 +107,84 @@ def _short(text: str) -> str:
     return text if len(text) <= SUMMARY_STORY else text[: SUMMARY_STORY - 1].rstrip() + "…"
 
 
-def _ask(request: Request) -> Reply:
-    t, data = texts(request.content), request.state.form_data
-    if data["step"] == "what":
-        return Reply(t.ask_what)
-    if data["step"] == "since":
-        return Reply(t.ask_since, tuple(Option(label, label) for label in t.since_options))
-    category = complaints_content(request.content).category(data["category"])
+def ask(request: Request, state: IntakeState) -> list[Reply]:
+    t = texts(request.content)
+    if state.step == "what":
+        return [Reply(t.ask_what)]
+    if state.step == "since":
+        return [Reply(t.ask_since, tuple(Option(label, label) for label in t.since_options))]
+    category = complaints_content(request.content).category(state.category)
     summary = t.summary.format(
-        category=category.title if category else data["category"], text=_short(data["text"]), since=data["since"]
+        category=category.title if category else state.category, text=_short(state.text), since=state.since
     )
     options = (
         Option(t.send_button, "kirim"),
         Option(t.send_secret_button, "kirim rahasia"),
         Option(t.cancel_button, "batal"),
     )
-    return Reply(summary, options)
+    return [Reply(summary, options)]
 
 
-def complaint_form(request: Request) -> list[Reply] | None:
-    """Takes the answers; a button for something else (a payload) closes the form and is answered as usual."""
-    data = dict(request.state.form_data)
-    text = request.text.strip()
-    if text.startswith("/") or complaints_content(request.content).category(data.get("category", "")) is None:
-        return None
-    word = " ".join(text.lower().strip(" .!?").split())
-    if data.get("step") == "what":
-        data |= {"text": _clean(text), "step": "since"}
-    elif data.get("step") == "since":
-        data |= {"since": _clean(text)[:200], "step": "confirm"}
-    elif word in _SEND_SECRET or word in _SEND:
-        return _save(request, secret=word in _SEND_SECRET)
-    elif word in _CANCEL:
-        request.state.form, request.state.form_data = None, {}
-        return [Reply(texts(request.content).cancelled, menu_options(request.content.strings.main_menu))]
-    else:
-        return [Reply(texts(request.content).summary_pick), _ask(request)]
-    request.state.form_data = data
-    return [_ask(request)]
-
-
-def _save(request: Request, secret: bool) -> list[Reply]:
-    db, person, content = request.db, request.person, request.content
-    rules, t, data = complaints_content(content), texts(content), request.state.form_data
-    category = rules.category(data["category"])
+def complaint_form(request: Request, state: IntakeState) -> list[Reply] | None:
+    """Takes the answers: her story, since when, then send (openly or rahasia) or not."""
+    category = complaints_content(request.content).category(state.category)
     if category is None:
-        raise RuntimeError(f"the form kept a category the content no longer has: {data['category']}")
-    routing = route(db, content, person, category, data["text"])
+        return None
+    word, words = plain(request.text), request.content.words
+    if state.step == "what":
+        state.text, state.step = _clean(request.text), "since"
+    elif state.step == "since":
+        state.since, state.step = _clean(request.text)[:200], "confirm"
+    elif word in words.send | words.yes or word in words.send_secret:
+        return _save(request, state, category, secret=word in words.send_secret)
+    elif word in words.no:
+        forms.close(request)
+        return cancelled(request)
+    else:
+        return [Reply(texts(request.content).summary_pick), *ask(request, state)]
+    return ask(request, state)
+
+
+def cancelled(request: Request) -> list[Reply]:
+    return [Reply(texts(request.content).cancelled, menu_options(request.content.strings.main_menu))]
+
+
+def _save(request: Request, state: IntakeState, category: Category, secret: bool) -> list[Reply]:
+    db, person, content = request.db, request.person, request.content
+    t = texts(content)
+    routing = route(db, content, person, category, state.text)
+    complaint = _new_complaint(request, state, category, routing, secret)
+    zone, first_due, resolution_due = complaint.timezone, complaint.first_response_due, complaint.resolution_due
+    _add_with_ticket(request, complaint)
+    event_id = complaints.record(db, complaint, ComplaintEventKind.CREATED, person.id, request.now)
+    key = f"complaint:{complaint.ticket}:{event_id}"
+    due = date_text(content, first_due, zone)
+    new_case = t.new_case.format(ticket=complaint.ticket, category=category.title, due=due)
+    tell_handlers(request, complaint, new_case, key, watchers=False)
+    for watcher in routing.watchers:
+        watch = t.watch_case.format(ticket=complaint.ticket, category=category.title)
+        complaints.notify(db, request.channels, watcher, watch, f"{key}:watch:{watcher.id}")
+    forms.close(request)
+    saved = t.saved.format(
+        ticket=complaint.ticket, first_due=due, resolution_due=date_text(content, resolution_due, zone)
+    )
+    if secret:
+        saved += "\n" + t.saved_secret
+    return [Reply(saved, menu_options(content.strings.main_menu))]
+
+
+def _new_complaint(
+    request: Request, state: IntakeState, category: Category, routing: Routing, secret: bool
+) -> Complaint:
+    rules, person = complaints_content(request.content), request.person
     zone = zone_of(person)
     first_due = add_working_days(request.now, rules.first_response_for(category), zone)
     resolution_due = add_working_days(request.now, rules.resolution_for(category), zone)
     complaint = Complaint(
         reporter=person,
         category=category.id,
-        text=data["text"],
-        since=data.get("since", ""),
+        text=state.text,
+        since=state.since,
         secret=secret,
         status=ComplaintStatus.OPEN,
         level=routing.level,
@@ -147,28 +198,21 @@ def _save(request: Request, secret: bool) -> list[Reply]:
         resolution_due=resolution_due,
         escalate_at=first_due,
     )
-    for attempt in range(_TICKET_TRIES):  # two people can draw the same new ticket at the same moment
-        complaint.ticket = complaints.new_ticket(db)
+    return complaint
+
+
+def _add_with_ticket(request: Request, complaint: Complaint) -> None:
+    """Two people can draw the same new ticket at the same moment: the second draws again."""
+    for attempt in range(_TICKET_TRIES):
+        complaint.ticket = complaints.new_ticket(request.db)
         try:
-            with db.begin_nested():
-                db.add(complaint)
-                db.flush()
-            break
+            with request.db.begin_nested():
+                request.db.add(complaint)
+                request.db.flush()
+            return
         except IntegrityError:
             if attempt == _TICKET_TRIES - 1:
                 raise
-    event_id = complaints.record(db, complaint, ComplaintEventKind.CREATED, person.id, request.now)
-    key = f"complaint:{complaint.ticket}:{event_id}"
-    due = day_text(first_due, zone, content)
-    new_case = t.new_case.format(ticket=complaint.ticket, category=category.title, due=due)
-    tell_handlers(request, complaint, new_case, key, watchers=False)
-    for watcher in routing.watchers:
-        watch = t.watch_case.format(ticket=complaint.ticket, category=category.title)
-        complaints.notify(db, request.channels, watcher, watch, f"{key}:watch:{watcher.id}")
-    request.state.form, request.state.form_data = None, {}
-    saved = t.saved.format(
-        ticket=complaint.ticket, first_due=due, resolution_due=day_text(resolution_due, zone, content)
-    )
-    if secret:
-        saved += "\n" + t.saved_secret
-    return [Reply(saved, menu_options(content.strings.main_menu))]
+
+
+INTAKE = forms.Form(forms.FormName.COMPLAINT, IntakeState, complaint_form, ask, cancelled)

@@ -9,7 +9,6 @@ from actions import complaints_handling
 from actions.complaints_common import (
     category_title,
     complaints_content,
-    day_text,
     payload,
     reporter_options,
     tell_handlers,
@@ -17,6 +16,7 @@ from actions.complaints_common import (
 )
 from actions.replies import Option, Reply, Request, menu_options, with_menu
 from common.enums import ComplaintEventKind, ComplaintStatus
+from reminders.wording import date_text
 from store import complaints
 from store.models import Complaint
 from store.workdays import add_working_days, as_utc
@@ -65,7 +65,7 @@ def _one(request: Request, complaint: Complaint) -> Reply:
         ticket=complaint.ticket,
         category=category_title(request.content, complaint.category),
         status=t.statuses[complaint.status],
-        date=day_text(last.created_at, complaint.timezone, request.content),
+        date=date_text(request.content, last.created_at, complaint.timezone),
         last=t.events[last.kind] + (f": {last.note}" if last.note and last.kind != ComplaintEventKind.CREATED else ""),
     )
     if complaint.status == ComplaintStatus.RESOLVED:
@@ -106,7 +106,7 @@ def reopen(request: Request) -> list[Reply]:
     complaint.escalate_at = add_working_days(request.now, respond, zone)
     complaint.resolution_due = add_working_days(request.now, resolve, zone)
     event_id = complaints.record(request.db, complaint, ComplaintEventKind.REOPENED, request.person.id, request.now)
-    due = day_text(complaint.escalate_at, zone, request.content)
+    due = date_text(request.content, complaint.escalate_at, zone)
     title = category_title(request.content, complaint.category)
     note = t.handler_reopened.format(ticket=complaint.ticket, category=title, due=due)
     tell_handlers(request, complaint, note, f"complaint:{complaint.ticket}:{event_id}")

@@ -11,6 +11,7 @@ from common.enums import MeetingAnswer, OutboxKind
 from reminders import meetings, wording
 from store import groups
 from store.models import Group, Meeting, MeetingReply, OutboxMessage
+from store.workdays import local
 
 
 def join(request: Request) -> list[Reply]:
@@ -41,7 +42,7 @@ def ask_meeting(request: Request, only: list[Group] | None = None) -> list[Reply
             if start is not None:
                 upcoming.append((start, meeting))
         for start, meeting in sorted(upcoming, key=lambda pair: pair[0])[:2]:
-            day, at = wording.moment_text(request.content, wording.local(start, timezone))
+            day, at = wording.moment_text(request.content, local(start, timezone))
             lines.append(words.next_line.format(group=group.name, date=day, time=at, place=meeting.place or "-"))
             if meeting.topic:
                 lines.append(words.topic_line.format(topic=meeting.topic))

@@ -4,22 +4,29 @@ Progress is stored per person (LessonProgress), so a lesson resumes where it sto
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from sqlalchemy import select
 
+from actions import forms
 from actions.replies import Option, Reply, Request, menu_options
 from common.enums import LessonStage
 from common.messages import Payload
 from content.schema import Session
+from content.words_schema import plain
 from store.models import LessonProgress
 
-LESSON_FORM = "lesson"
 OTHER_MODULES = "lainnya"
-_NEXT = {"lanjut", "lanjutkan", "next", "ya", "iya", "ok", "oke", "siap", "sudah"}
-_REPEAT = {"ulang", "ulangi"}
-_BACK = {"kembali", "balik", "mundur", "sebelumnya"}
-_FINISH = {"selesai", "sudah selesai"}
 _ANSWER = re.compile(r"^(?:jawab\s+)?([1-4a-d])$")
+
+
+class LessonState(forms.FormState):
+    """The lesson open; where she is in it is her LessonProgress, kept after the form closes."""
+
+    step: Literal["lesson"] = "lesson"
+    lesson: str
+    # Wrong answers to the current quiz question: only a first try scores.
+    attempts: int = 0
 
 
 def _module_payload(module: str) -> str:
@@ -73,7 +80,7 @@ def _other_modules(request: Request, module: str | None) -> list[Reply]:
 def start(request: Request, session: Session) -> list[Reply]:
     texts = request.content.strings.lesson
     progress = _progress(request, session.id)
-    request.state.form, request.state.form_data = LESSON_FORM, {"lesson": session.id, "attempts": 0}
+    forms.start(request, LESSON, LessonState(lesson=session.id))
     if progress is None:
         progress = LessonProgress(person_id=request.person.id, lesson=session.id, step=0, stage=LessonStage.STEPS)
         request.db.add(progress)
@@ -113,40 +120,41 @@ def _show(request: Request, session: Session, progress: LessonProgress) -> list[
     return [Reply(body, (Option(texts.finish_button, "selesai"), Option(texts.menu_button, "menu")))]
 
 
-def lesson_form(request: Request) -> list[Reply] | None:
+def ask(request: Request, state: LessonState) -> list[Reply]:
+    session = request.content.sessions.get(state.lesson)
+    progress = _progress(request, session.id) if session else None
+    return _show(request, session, progress) if session and progress else []
+
+
+def lesson_form(request: Request, state: LessonState) -> list[Reply] | None:
     """Takes messages while a lesson is open; returns None for a message that is not about the lesson, which
     closes the form (progress stays) and lets the router answer it."""
-    session = request.content.sessions.get(request.state.form_data.get("lesson", ""))
+    session = request.content.sessions.get(state.lesson)
     progress = _progress(request, session.id) if session else None
     if session is None or progress is None:
-        request.state.form = None
         return None
-    word = " ".join(request.text.lower().strip(" .!?").split())
+    word, words = plain(request.text), request.content.words
     if progress.stage == LessonStage.STEPS:
-        if word in _NEXT:
+        if word in words.next | words.yes:
             progress.step += 1
             if progress.step == len(session.steps):
                 progress.step, progress.stage = len(session.steps) - 1, LessonStage.REFLECTION
-        elif word in _BACK:
+        elif word in words.back:
             progress.step = max(0, progress.step - 1)
-        elif word not in _REPEAT:
-            request.state.form = None
+        elif word not in words.repeat:
             return None
         return _show(request, session, progress)
     if progress.stage == LessonStage.REFLECTION:
         progress.stage, progress.quiz_index, progress.quiz_score = LessonStage.QUIZ, 0, 0
-        request.state.form_data = {**request.state.form_data, "attempts": 0}
-        thanks = [] if word in _NEXT else [Reply(request.content.strings.lesson.reflection_thanks)]
+        state.attempts = 0
+        thanks = [] if word in words.next | words.yes else [Reply(request.content.strings.lesson.reflection_thanks)]
         return [*thanks, *_show(request, session, progress)]
     if progress.stage == LessonStage.QUIZ:
-        return _answer(request, session, progress, word)
-    if word in _FINISH:
-        return _finish(request, session, progress)
-    request.state.form = None
-    return None
+        return _answer(request, state, session, progress, word)
+    return _finish(request, session, progress) if word in words.finish else None
 
 
-def _answer(request: Request, session: Session, progress: LessonProgress, word: str) -> list[Reply]:
+def _answer(request: Request, state: LessonState, session: Session, progress: LessonProgress, word: str) -> list[Reply]:
     texts = request.content.strings.lesson
     question = session.quiz[progress.quiz_index]
     match = _ANSWER.match(word)
@@ -154,13 +162,12 @@ def _answer(request: Request, session: Session, progress: LessonProgress, word: 
     if not 0 <= index < len(question.choices):
         return _show(request, session, progress)
     choice = question.choices[index]
-    attempts = int(request.state.form_data.get("attempts", 0))
     if not choice.correct:
-        request.state.form_data = {**request.state.form_data, "attempts": attempts + 1}
+        state.attempts += 1
         return [Reply(texts.quiz_wrong.format(feedback=choice.feedback)), *_show(request, session, progress)]
-    progress.quiz_score += attempts == 0
+    progress.quiz_score += state.attempts == 0
     progress.quiz_index += 1
-    request.state.form_data = {**request.state.form_data, "attempts": 0}
+    state.attempts = 0
     replies = [Reply(texts.quiz_right.format(feedback=choice.feedback))]
     if progress.quiz_index == len(session.quiz):
         progress.stage = LessonStage.PRACTICE
@@ -170,8 +177,12 @@ def _answer(request: Request, session: Session, progress: LessonProgress, word: 
 
 def _finish(request: Request, session: Session, progress: LessonProgress) -> list[Reply]:
     progress.stage, progress.completed_at = LessonStage.DONE, request.now
-    request.state.form = None
+    forms.close(request)
     text = request.content.strings.lesson.finished.format(
         title=session.title, score=progress.quiz_score, total=len(session.quiz)
     )
     return [Reply(text, menu_options(request.content.strings.main_menu))]
+
+
+# "batal" closes a lesson (her progress stays) and is answered as usual.
+LESSON = forms.Form(forms.FormName.LESSON, LessonState, lesson_form, ask, reads_back=True)

@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from actions.amounts import all_amounts, leading_amounts, parse_amount, rupiah
-from actions.knowledge import format_date
 from actions.loans import EXTREME_RATE, Loan, read_loan
 from actions.replies import Reply, Request
 from common.enums import PracticeKind
+from reminders.wording import date_text
 from store.groups import timezone_of
 from store.models import PracticeEntry
-from store.workdays import local
+from store.workdays import at, local
 
 WANT_WORD = "keinginan"
 # PKH pays four tahap a year (FACTS.md Appendix C): one tahap has to last three months, thirteen weeks.
@@ -76,16 +75,16 @@ def monthly_summary(request: Request) -> list[Reply]:
     zone = timezone_of(request.db, request.person)
     today = local(request.now, zone).date()
     first, last = _month_asked(request, today)
-    start, end = (dt.datetime.combine(day, dt.time.min, ZoneInfo(zone)) for day in (first, last + dt.timedelta(1)))
+    start, end = (at(day, dt.time.min, zone) for day in (first, last + dt.timedelta(1)))
     entries = request.db.scalars(
         select(PracticeEntry).where(
             PracticeEntry.person_id == request.person.id,
             PracticeEntry.kind.in_([PracticeKind.MASUK, PracticeKind.KELUAR]),
-            PracticeEntry.created_at >= start.astimezone(dt.UTC),
-            PracticeEntry.created_at < end.astimezone(dt.UTC),
+            PracticeEntry.created_at >= start,
+            PracticeEntry.created_at < end,
         )
     ).all()
-    span = {"first": f"{first.day} {content.strings.months[first.month - 1]}", "last": format_date(last, content)}
+    span = {"first": f"{first.day} {content.strings.months[first.month - 1]}", "last": date_text(content, last)}
     if not entries:
         return [Reply(texts.summary_empty.format(**span))]
     income = sum(e.amount for e in entries if e.kind == PracticeKind.MASUK)

@@ -10,7 +10,9 @@ answer, which reaches the KPM through the outbox on her channel (the reach rule)
 
 from __future__ import annotations
 
-from actions import knowledge
+from typing import Literal
+
+from actions import forms, knowledge
 from actions.replies import Option, Reply, Request
 from common.enums import OPEN_QUESTION_STATUSES, STAFF_ROLES, OutboxKind, QuestionStatus, Role
 from common.messages import Payload
@@ -20,13 +22,25 @@ from store import questions
 from store.models import Person, Question
 from store.workdays import as_utc
 
-QUESTION_FORM = "question_text"
-ANSWER_FORM = questions.ANSWER_FORM
 SEND_PAYLOAD = "/send_question"
 INBOX_PAYLOAD = "/question_inbox"
 _SHOWN = 10
 _PREVIEW = 200
-_CANCEL = frozenset({"batal", "tidak", "tidak jadi", "gak jadi", "ga jadi", "nggak jadi", "gajadi"})
+
+
+class QuestionTextState(forms.FormState):
+    """She was asked to type the question she wants a person to answer."""
+
+    TEXT_STEPS = frozenset({"text"})
+    step: Literal["text"] = "text"
+
+
+class AnswerState(forms.FormState):
+    """Staff pressed "Jawab": her next message is the answer to `question`."""
+
+    TEXT_STEPS = frozenset({"answer"})
+    step: Literal["answer"] = "answer"
+    question: int
 
 
 def texts(content: Content) -> QuestionTexts:
@@ -79,8 +93,12 @@ def send_question(request: Request) -> list[Reply]:
 
 
 def _ask_for_text(request: Request) -> list[Reply]:
+    forms.start(request, QUESTION, QuestionTextState())
+    return _ask_text(request, QuestionTextState())
+
+
+def _ask_text(request: Request, state: QuestionTextState) -> list[Reply]:
     t = texts(request.content)
-    request.state.form, request.state.form_data = QUESTION_FORM, {}
     who = _who_answers(request, request.person)
     return [Reply(t.ask_text.format(who=who), (Option(t.cancel_button, "batal"),))]
 
@@ -105,7 +123,7 @@ def offer(request: Request) -> list[Reply]:
     """She can type her question next, or send the last one she asked."""
     t = texts(request.content)
     who = _who_answers(request, request.person)
-    request.state.form, request.state.form_data = QUESTION_FORM, {}
+    forms.start(request, QUESTION, QuestionTextState())
     cancel = Option(t.cancel_button, "batal")
     turn = questions.last_question_turn(request.db, request.person, request.now)
     if turn is None:
@@ -119,17 +137,22 @@ def talk_to_human(request: Request) -> list[Reply]:
     return [*knowledge.talk_to_human(request), *offer(request)]
 
 
-def question_form(request: Request) -> list[Reply] | None:
-    """The question she was asked to type; a button or command goes on as usual."""
+def _question_text(request: Request, state: QuestionTextState) -> list[Reply] | None:
+    """The question she was asked to type (a button or command closes the form and goes on as usual)."""
     text = " ".join(request.text.split())
-    request.state.form, request.state.form_data = None, {}
-    if not text or text.startswith("/"):
+    if not text:
         return None
-    if text.lower().strip(".!") in _CANCEL:
-        return [Reply(texts(request.content).cancelled)]
     if not any(ch.isalnum() for ch in text):
-        return _ask_for_text(request)
+        return _ask_text(request, state)
+    forms.close(request)
     return _send(request, text, None)
+
+
+def _question_cancelled(request: Request) -> list[Reply]:
+    return [Reply(texts(request.content).cancelled)]
+
+
+QUESTION = forms.Form(forms.FormName.QUESTION, QuestionTextState, _question_text, _ask_text, _question_cancelled)
 
 
 def held_back(request: Request) -> list[Reply] | None:
@@ -181,9 +204,9 @@ def _age(request: Request, question: Question) -> str:
     return t.age_days.format(days=days) if days else t.age_today
 
 
-def _question(request: Request, for_update: bool = True) -> Question | None:
-    """The question named by the button, if this person may answer it."""
-    raw = request.entity("question") or str(request.state.form_data.get("question", ""))
+def _question(request: Request, for_update: bool = True, raw: str | None = None) -> Question | None:
+    """The question named by the button (or `raw`, its id), if this person may answer it."""
+    raw = raw if raw is not None else request.entity("question") or ""
     if not raw.isdigit():
         return None
     question = request.db.get(Question, int(raw), with_for_update=for_update)
@@ -201,7 +224,17 @@ def answer(request: Request) -> list[Reply]:
     if holder is not None:
         return [Reply(t.taken.format(name=holder.name or ""), back)]
     questions.claim(question, request.person, request.now)
-    request.state.form, request.state.form_data = ANSWER_FORM, {"question": question.id}
+    state = AnswerState(question=question.id)
+    forms.start(request, ANSWER, state)
+    return _ask_answer(request, state)
+
+
+def _ask_answer(request: Request, state: AnswerState) -> list[Reply]:
+    t = texts(request.content)
+    question = _question(request, for_update=False, raw=str(state.question))
+    if question is None:
+        forms.close(request)
+        return [Reply(t.gone, (Option(t.inbox_button, INBOX_PAYLOAD),))]
     text = t.ask_answer.format(name=question.asker.name or t.no_name, question=question.text)
     close = Payload.of("question_close", question=str(question.id)).render()
     return [Reply(text, (Option(t.cancel_button, "batal"), Option(t.close_button, close)))]
@@ -226,21 +259,18 @@ def close(request: Request) -> list[Reply]:
     return [Reply(t.closed.format(name=question.asker.name or t.no_name), back)]
 
 
-def answer_form(request: Request) -> list[Reply] | None:
-    """Her answer, sent to the KPM through the outbox on the KPM's channel. A button or command instead gives the
-    question back to the waiting list and goes on as usual."""
+def _answer(request: Request, state: AnswerState) -> list[Reply] | None:
+    """Her answer, sent to the KPM through the outbox on the KPM's channel. (A button or command instead closes the
+    form, which gives the question back to the waiting list: a claim lives only while this form is open.)"""
     t = texts(request.content)
     text = " ".join(request.text.split())[: questions.MAX_TEXT]
-    question = _question(request)
-    request.state.form, request.state.form_data = None, {}
+    question = _question(request, raw=str(state.question))
+    forms.close(request)
     if question is None or question.status not in OPEN_QUESTION_STATUSES:
-        return None if text.startswith("/") else [Reply(t.gone, (Option(t.inbox_button, INBOX_PAYLOAD),))]
-    if not text or text.startswith("/"):
+        return [Reply(t.gone, (Option(t.inbox_button, INBOX_PAYLOAD),))]
+    if not text:
         questions.release(question, request.person)
         return None
-    if text.lower().strip(".!") in _CANCEL:
-        questions.release(question, request.person)
-        return [Reply(t.answer_cancelled, (Option(t.inbox_button, INBOX_PAYLOAD),))]
     holder = questions.claim_holder(request.db, question, request.person, request.now)
     if holder is not None:
         return [Reply(t.taken.format(name=holder.name or ""), (Option(t.inbox_button, INBOX_PAYLOAD),))]
@@ -255,3 +285,12 @@ def answer_form(request: Request) -> list[Reply] | None:
     told = questions.tell(request.db, request.channels, asker, message, key, OutboxKind.ANSWER)
     done = t.answer_sent if told else t.answer_kept
     return [Reply(done.format(name=asker.name or t.no_name), (Option(t.inbox_button, INBOX_PAYLOAD),))]
+
+
+def _answer_cancelled(request: Request) -> list[Reply]:
+    questions.release_dropped(request.db, request.person, request.now)  # the form is closed: her claim ends
+    t = texts(request.content)
+    return [Reply(t.answer_cancelled, (Option(t.inbox_button, INBOX_PAYLOAD),))]
+
+
+ANSWER = forms.Form(forms.FormName.QUESTION_ANSWER, AnswerState, _answer, _ask_answer, _answer_cancelled)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from actions import (
     broadcasts,
@@ -12,6 +13,7 @@ from actions import (
     complaints_status,
     core,
     dashboard,
+    forms,
     groups,
     knowledge,
     learning,
@@ -22,9 +24,6 @@ from actions import (
     subscriptions,
 )
 from actions.replies import Action, Reply, Request
-
-# A form returns None for a message that is not for it: the form closes and the message is routed as usual.
-FormAction = Callable[[Request], list[Reply] | None]
 
 ACTIONS: dict[str, Action] = {
     "greet": core.greet,
@@ -94,15 +93,19 @@ ACTIONS: dict[str, Action] = {
     "dashboard_sign_out": dashboard.sign_out,
 }
 
-FORMS: dict[str, FormAction] = {
-    privacy.ERASE_FORM: privacy.erase_form,
-    learning.LESSON_FORM: learning.lesson_form,
-    complaints_intake.COMPLAINT_FORM: complaints_intake.complaint_form,
-    complaints_handling.NOTE_FORM: complaints_handling.note_form,
-    schedule.SCHEDULE_FORM: schedule.schedule_form,
-    broadcasts.BROADCAST_FORM: broadcasts.broadcast_form,
-    questions.QUESTION_FORM: questions.question_form,
-    questions.ANSWER_FORM: questions.answer_form,
+# The forms (actions/forms.py): while one is in progress it gets each message first.
+FORMS: dict[str, forms.Form[Any]] = {
+    form.name: form
+    for form in (
+        privacy.ERASE,
+        learning.LESSON,
+        complaints_intake.INTAKE,
+        complaints_handling.NOTE,
+        schedule.SCHEDULE,
+        broadcasts.BROADCAST,
+        questions.QUESTION,
+        questions.ANSWER,
+    )
 }
 
 # Asked before the action of a message the NLU understood: replies that take its place, or None. A question a

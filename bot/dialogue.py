@@ -16,6 +16,7 @@ from typing import Protocol
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
+from actions import forms
 from actions.registry import ACTIONS, COMMANDS, FORMS, HELD_BACK, TEXT_COMMANDS
 from actions.replies import Reply, Request, menu_options
 from bot.logs import masked_id
@@ -191,21 +192,21 @@ class Router:
             return replies
 
     def _reply(self, request: Request, parsed: Parsed) -> tuple[list[Reply], Understood | None]:
-        text, state = request.text, request.state
+        state = request.state
+        if state.form is not None and self._fixed(request.text) is None:
+            # A form in progress reads the message before any menu number does (actions/forms.py).
+            replies = forms.take(request, FORMS)
+            if replies is not None:
+                return replies, None
+        text = request.text
         if text.isdigit() and state.menu:
             number = int(text)
             if not 1 <= number <= len(state.menu):
                 return [Reply(self.content.strings.menu_pick_unknown.format(number=number))], None
             text = request.text = state.menu[number - 1]
-        command = COMMANDS.get(" ".join(text.lower().split()))
-        if command is not None:
+        if _command_key(text) in COMMANDS:
             state.form = None  # "menu", "HAPUS DATA", "BERHENTI": the person leaves whatever was in progress
-        understood = Understood(command, {}, 1.0) if command else self._text_command(text)
-        if understood is None and state.form in FORMS:
-            replies = FORMS[state.form](request)
-            if replies is not None:
-                return replies, None
-            state.form = None
+        understood = self._fixed(text)
         payload = Payload.parse(text) if understood is None else None
         if payload is not None:
             understood = Understood(payload.intent, payload.entities, 1.0)
@@ -230,8 +231,12 @@ class Router:
         return action(request), understood
 
     @staticmethod
-    def _text_command(text: str) -> Understood | None:
-        """Typed tools with arguments ("catat keluar 15000 beras"): one meaning whatever the NLU would say."""
+    def _fixed(text: str) -> Understood | None:
+        """A fixed command ("menu", "HAPUS DATA"), or a typed tool with arguments ("catat keluar 15000 beras"):
+        one meaning whatever the NLU would say, and before any form. A typed tool leaves a form open."""
+        command = COMMANDS.get(_command_key(text))
+        if command is not None:
+            return Understood(command, {}, 1.0)
         for pattern, intent in TEXT_COMMANDS:
             match = pattern.match(text.strip())
             if match:
@@ -272,3 +277,7 @@ class Router:
             # A sign-in link is kept without its token: the history must not hold a way into the dashboard.
             text = mask_login_links(reply.text)
             request.db.add(Turn(person_id=person_id, channel=channel, direction=Direction.OUT, text=text))
+
+
+def _command_key(text: str) -> str:
+    return " ".join(text.lower().split())

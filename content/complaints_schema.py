@@ -148,6 +148,7 @@ class ComplaintTexts(Texts):
     ask_reply: Message
     ask_resolve: Message
     ask_reassign: Message
+    note_cancelled: Message
     done_accept: Message
     done_reply: Message
     done_resolve: Message

@@ -14,6 +14,7 @@ from common.enums import SourceBasis
 from content.complaints_schema import ComplaintsFile
 from content.dashboard_schema import DashboardFile
 from content.schema import Catalogue, CatalogueFile, LessonModule, Session, Source, Sourced, SourcesFile, Strings, Topic
+from content.words_schema import Words
 
 CONTENT_DIR = Path(__file__).resolve().parent
 STALE_AFTER = dt.timedelta(days=365)
@@ -38,6 +39,8 @@ class Content:
     sourced: dict[tuple[str, str], Sourced] = field(default_factory=dict)
     complaints: ComplaintsFile | None = None
     dashboard: DashboardFile | None = None
+    # The words read in what people type (yes, batal, weekday names …): content/words.yml.
+    words: Words = field(default_factory=lambda: Words.model_validate(_read(CONTENT_DIR / "words.yml")))
 
     def topics_for(self, intent: str) -> list[Topic]:
         return [topic for topic in self.topics.values() if topic.intent == intent]
@@ -115,7 +118,8 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
         if category.factual:
             sourced[("complaints.yml", category.id)] = category
     dashboard = _validated(DashboardFile, root / "dashboard.yml", problems)
-    if strings is None:
+    words = _validated(Words, root / "words.yml", problems)
+    if strings is None or words is None:
         raise ContentError(problems)
     content = Content(
         strings,
@@ -126,6 +130,7 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
         sourced,
         complaints,
         dashboard=dashboard,
+        words=words,
     )
     problems += _cross_check(content)
     if problems:

@@ -504,6 +504,7 @@ class Strings(Texts):
     erase_done: Message
     erase_done_directory: Message
     erase_cancelled: Message
+    form_closed: Message
     menu_pick_unknown: Message
     options_intro: Message
     source_line: Message

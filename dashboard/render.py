@@ -13,6 +13,7 @@ from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from content.loader import CONTENT_DIR, Content
+from reminders.wording import date_text
 from store.workdays import local
 
 TEMPLATES = CONTENT_DIR / "dashboard" / "templates"
@@ -47,8 +48,7 @@ class Renderer:
     def date(self, moment: dt.datetime | dt.date | None, zone: str | None = None) -> str:
         if moment is None:
             return self.words["common"]["dash"]
-        day = local(moment, zone).date() if isinstance(moment, dt.datetime) else moment
-        return f"{day.day} {self.content.strings.months[day.month - 1]} {day.year}"
+        return date_text(self.content, moment, zone)
 
     def moment(self, moment: dt.datetime | None, zone: str | None = None) -> str:
         """Date and time in the given zone: "1 Desember 2026 09.00 WIB"."""

@@ -109,7 +109,7 @@ def digest_text(
     week = agenda.between(db, group_ids, end, end + dt.timedelta(days=7))
     lines = []
     for meeting in week[:MEETINGS_LISTED]:
-        day, at = wording.moment_text(content, wording.local(meeting.start, zone))
+        day, at = wording.moment_text(content, local(meeting.start, zone))
         lines.append(words.digest_meeting.format(group=meeting.group, day=day, time=at))
     if len(week) > MEETINGS_LISTED:
         lines.append(words.digest_more_meetings.format(count=len(week) - MEETINGS_LISTED))

@@ -14,18 +14,14 @@ from sqlalchemy.orm import Session
 
 from content.complaints_schema import ComplaintsFile
 from content.loader import Content
+from reminders.wording import date_text
 from store import complaints
 from store.db import Database
 from store.models import Complaint
 from store.reach import Channels
-from store.workdays import as_utc, local
+from store.workdays import as_utc
 
 log = logging.getLogger(__name__)
-
-
-def _day(moment: datetime, zone: str, content: Content) -> str:
-    day = local(moment, zone).date()
-    return f"{day.day} {content.strings.months[day.month - 1]} {day.year}"
 
 
 def run_escalations(db: Session, content: Content, now: datetime, channels: Channels) -> int:
@@ -64,7 +60,7 @@ def _remind(db: Session, channels: Channels, content: Content, complaint: Compla
     if rules is None:
         raise RuntimeError("complaint escalation runs only with the complaints content loaded")
     text = rules.texts.reminder.format(
-        ticket=complaint.ticket, category=_title(rules, complaint), due=_day(due, complaint.timezone, content)
+        ticket=complaint.ticket, category=_title(rules, complaint), due=date_text(content, due, complaint.timezone)
     )
     key = f"complaint:{complaint.ticket}:reminder:{due.isoformat()}"
     handlers = complaints.handlers(db, complaint, False)
@@ -93,7 +89,7 @@ def _overdue(
         return any([complaints.notify(db, channels, p, text, f"{key}:{p.id}") for p in handlers])
     if complaint.escalate_at is None:
         raise RuntimeError("an escalated complaint always has a deadline")
-    new_due = _day(complaint.escalate_at, complaint.timezone, content)
+    new_due = date_text(content, complaint.escalate_at, complaint.timezone)
     key = f"complaint:{complaint.ticket}:{complaint.history[-1].id}"
     text = t.escalated_to.format(ticket=complaint.ticket, category=title, reason=t.overdue_reason, due=new_due)
     for person in complaints.handlers(db, complaint, False):

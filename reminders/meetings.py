@@ -19,6 +19,7 @@ from store import bulk, groups, reach
 from store.db import affected
 from store.models import Group, Meeting, MeetingReply, OutboxMessage, Region
 from store.reach import Address
+from store.workdays import local
 
 DEFAULT_OFFSETS = (timedelta(days=1), timedelta(hours=2))
 
@@ -57,8 +58,8 @@ def reminder_body(
     content: Content, meeting: Meeting, group: Group, reminder: Reminder, timezone: str, now: datetime
 ) -> Reply:
     words = content.strings.meetings
-    start = wording.local(reminder.meeting_start, timezone)
-    days_ahead = (start.date() - wording.local(now, timezone).date()).days
+    start = local(reminder.meeting_start, timezone)
+    days_ahead = (start.date() - local(now, timezone).date()).days
     on_day = wording.day_text(content, start.date())
     day = words.today if days_ahead == 0 else words.tomorrow.format(date=on_day) if days_ahead == 1 else on_day
     text = words.reminder.format(

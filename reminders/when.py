@@ -5,54 +5,45 @@ shapes, so this only has to be forgiving about spelling, not clever."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from functools import cache
 
 from common.enums import Recurrence
+from content.words_schema import Words
 from reminders.recurrence import LAST_WEEK
 
-WEEKDAYS = {"senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "sabtu": 5, "minggu": 6, "ahad": 6}
-MONTHS = {
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "mei": 5,
-    "jun": 6,
-    "jul": 7,
-    "agu": 8,
-    "agt": 8,
-    "ags": 8,
-    "sep": 9,
-    "okt": 10,
-    "nov": 11,
-    "des": 12,
-}
-ORDINALS = {
-    "pertama": 1,
-    "kesatu": 1,
-    "1": 1,
-    "kedua": 2,
-    "2": 2,
-    "ketiga": 3,
-    "3": 3,
-    "keempat": 4,
-    "4": 4,
-    "kelima": 5,
-    "5": 5,
-    "terakhir": LAST_WEEK,
-}
-
-_WEEKDAY = r"(senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|ahad)"
 _TIME = re.compile(r"(?:\bjam|\bpukul|\bpkl\.?)\s*(\d{1,2})(?:[.:](\d{2}))?|\b(\d{1,2})[.:](\d{2})\b")
-_ORDINAL = r"(pertama|kesatu|kedua|ketiga|keempat|kelima|terakhir|[1-5])"
-_NTH = re.compile(_WEEKDAY + r"\s+(?:di\s+)?minggu\s*(?:ke\s*-?\s*)?" + _ORDINAL)
 _BIWEEKLY = re.compile(r"\b(2|dua)\s+minggu(an)?\s+sekali\b|\b(tiap|setiap)\s+(2|dua)\s+minggu\b|\b2\s*mingguan\b")
-_WEEKLY = re.compile(r"\b(tiap|setiap)\s+(minggu\b|hari\s+" + _WEEKDAY + r"|" + _WEEKDAY + r")|\bseminggu\s+sekali\b")
-_DATE_WORDS = re.compile(r"\b(\d{1,2})\s+([a-z]{3})[a-z]*\.?(?:\s+(\d{4}))?")
+_DATE_WORDS = re.compile(r"\b(\d{1,2})\s+([a-z]{3}[a-z]*)\.?(?:\s+(\d{4}))?")
 _DATE_DIGITS = re.compile(r"\b(\d{1,2})[/-](\d{1,2})(?:[/-](\d{2,4}))?\b")
 _PLACE_END = re.compile(r"\s(?=(?:hari|setiap|tiap|tanggal|tgl|besok|lusa)\b)", re.IGNORECASE)
 _PLACE = re.compile(r"\s(?:bertempat\s+di|di|tempat)\s+(?!minggu\b)(.+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    """What reads weekday names and week ordinals, built from content/words.yml."""
+
+    weekday: str
+    nth: re.Pattern[str]
+    weekly: re.Pattern[str]
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    return "(" + "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)) + ")"
+
+
+@cache
+def _patterns(words: Words) -> _Patterns:
+    weekday = _alternatives(word for names in words.weekdays for word in names)
+    ordinal = _alternatives(
+        [*(word for names in words.weeks for word in names), *words.last_week, "1", "2", "3", "4", "5"]
+    )
+    nth = re.compile(weekday + r"\s+(?:di\s+)?minggu\s*(?:ke\s*-?\s*)?" + ordinal)
+    weekly = re.compile(r"\b(tiap|setiap)\s+(minggu\b|hari\s+" + weekday + r"|" + weekday + r")|\bseminggu\s+sekali\b")
+    return _Patterns(weekday, nth, weekly)
 
 
 @dataclass(frozen=True)
@@ -81,11 +72,12 @@ def _time(text: str) -> time | None:
     return time(h, m) if h < 24 and m < 60 else None
 
 
-def _date(text: str, today: date) -> date | None:
+def _date(text: str, today: date, words: Words) -> date | None:
     found: tuple[int, int, int | None] | None = None
-    words = _DATE_WORDS.search(text)
-    if words and words[2] in MONTHS:
-        found = (int(words[1]), MONTHS[words[2]], int(words[3]) if words[3] else None)
+    named = _DATE_WORDS.search(text)
+    month = words.month(named[2]) if named else None
+    if named and month is not None:
+        found = (int(named[1]), month, int(named[3]) if named[3] else None)
     else:
         digits = _DATE_DIGITS.search(text)
         if digits:
@@ -103,17 +95,18 @@ def _date(text: str, today: date) -> date | None:
     return when
 
 
-def _weekday_in(text: str) -> int | None:
+def _weekday_in(text: str, words: Words) -> int | None:
     """The weekday named, ignoring "minggu" where it means a week ("2 minggu sekali", "setiap minggu hari Kamis")."""
     cleaned = re.sub(r"\b(2|dua)\s+minggu(an)?\b|\bseminggu\b", " ", text)
-    found = [m[1].replace("'", "") for m in re.finditer(r"\b" + _WEEKDAY + r"\b", cleaned)]
+    found = [m[1] for m in re.finditer(r"\b" + _patterns(words).weekday + r"\b", cleaned)]
     if len(found) > 1 and found[0] == "minggu":
         found.pop(0)
-    return WEEKDAYS[found[0]] if found else None
+    return words.weekday(found[0]) if found else None
 
 
-def parse_when(raw: str, today: date) -> When | None:
-    """None when the day or the time cannot be read; the form then asks again with an example."""
+def parse_when(raw: str, today: date, words: Words) -> When | None:
+    """None when the day or the time cannot be read; the form then asks again with an example. Weekday, week and
+    month names come from content/words.yml."""
     work = " " + " ".join(raw.replace(",", " ").split()) + " "
     lowered = work.lower()
     time_match = _TIME.search(lowered)
@@ -130,15 +123,17 @@ def parse_when(raw: str, today: date) -> When | None:
         place = place.strip(" .")
         work = work[: place_match.start()] + " " + rest
     text = " " + " ".join(work.lower().split()) + " "
-    nth = _NTH.search(text)
+    patterns = _patterns(words)
+    nth = patterns.nth.search(text)
     if nth:
-        return When(Recurrence.MONTHLY, today, at, WEEKDAYS[nth[1].replace("'", "")], ORDINALS[nth[2]], place)
-    weekday = _weekday_in(text)
+        week = LAST_WEEK if nth[2] in words.last_week else words.week(nth[2])
+        return When(Recurrence.MONTHLY, today, at, words.weekday(nth[1]), week, place)
+    weekday = _weekday_in(text, words)
     if _BIWEEKLY.search(text) and weekday is not None:
         return When(Recurrence.BIWEEKLY, _weekday_after(today, weekday), at, weekday, None, place)
-    if _WEEKLY.search(text) and weekday is not None:
+    if patterns.weekly.search(text) and weekday is not None:
         return When(Recurrence.WEEKLY, _weekday_after(today, weekday), at, weekday, None, place)
-    on = _date(text, today)
+    on = _date(text, today, words)
     if on is not None:
         return When(Recurrence.ONCE, on, at, on.weekday(), None, place)
     for word, days in (("lusa", 2), ("besok", 1), ("hari ini", 0)):

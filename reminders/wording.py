@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from common.enums import OutboxStatus, Recurrence
 from content.loader import Content
 from reminders.recurrence import LAST_WEEK, Rule
 from store.models import Broadcast
+from store.workdays import local
 
 
 def zone_name(when: datetime) -> str:
@@ -24,12 +24,14 @@ def day_text(content: Content, day: date) -> str:
     )
 
 
+def date_text(content: Content, when: date | datetime, zone: str | None = None) -> str:
+    """ "1 Desember 2026": a day, or the day a moment falls on in the reader's zone. The one date format."""
+    day = local(when, zone).date() if isinstance(when, datetime) else when
+    return f"{day.day} {content.strings.months[day.month - 1]} {day.year}"
+
+
 def time_text(content: Content, when: datetime) -> str:
     return content.strings.groups.time.format(time=when.strftime("%H.%M"), zone=zone_name(when))
-
-
-def local(when: datetime, timezone: str) -> datetime:
-    return when.astimezone(ZoneInfo(timezone))
 
 
 def moment_text(content: Content, when: datetime) -> tuple[str, str]:

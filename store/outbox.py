@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from common.enums import Channel, Delivery, OutboxKind, OutboxStatus, lane_of
 from common.messages import Reply
+from store.dashboard_access import LOGIN_PATH, mask_login_links
 from store.db import affected
 from store.locks import ProcessMark, owner_alive
 from store.models import ChannelIdentity, OutboxMessage
@@ -150,6 +151,17 @@ def mark_sent(db: Session, message_id: int, platform_id: str, now: datetime) -> 
         .where(OutboxMessage.id == message_id)
         .values(status=OutboxStatus.SENT, platform_id=platform_id, sent_at=now, last_error=None)
     )
+    forget_sign_in_links(db, [message_id])
+
+
+def forget_sign_in_links(db: Session, message_ids: list[int]) -> None:
+    """A sent row keeps its body for the record, but not a dashboard sign-in token: once it went, the link is
+    masked (it was single-use and short-lived anyway; nobody reading the outbox table may use it)."""
+    for message_id in message_ids:
+        row = db.get(OutboxMessage, message_id)  # usually already in the session: the sender claimed it
+        text = row.body.get("text") if row is not None else None
+        if row is not None and isinstance(text, str) and LOGIN_PATH in text:
+            row.body = {**row.body, "text": mask_login_links(text)}
 
 
 def mark_retry(db: Session, message_id: int, error: str, not_before: datetime, parts_sent: int = 0) -> None:
@@ -232,6 +244,7 @@ def handed_over(db: Session, message_ids: list[int], now: datetime) -> None:
         .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == OutboxStatus.SENDING)
         .values(status=OutboxStatus.SENT, sent_at=now, claimed_by=None)
     )
+    forget_sign_in_links(db, message_ids)
 
 
 def not_handed_over(db: Session, message_ids: list[int]) -> None:

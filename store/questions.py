@@ -32,7 +32,7 @@ RECENT = timedelta(hours=24)
 CLAIM_HOLD = timedelta(hours=1)
 MAX_TEXT = 1000
 # The conversation form a staff member is in while writing an answer (actions/questions.py).
-ANSWER_FORM = "question_answer"
+ANSWER_FORM = "question_answer"  # actions.forms.FormName.QUESTION_ANSWER (store does not import actions)
 # The NLU's names for what is a question (catalogue intents are ask_*, retrieval intents ask_x/topic or faq/topic).
 _QUESTION_PREFIXES = ("ask_", "faq")
 _QUESTION_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
@@ -191,7 +191,10 @@ def claim_alive(db: Session, question: Question, now: datetime) -> bool:
     if as_utc(now) - as_utc(question.claimed_at) >= CLAIM_HOLD:
         return False
     state = db.get(ConversationState, question.claimed_by_id)
-    return state is not None and state.form == ANSWER_FORM and state.form_data.get("question") == question.id
+    if state is None or state.form != ANSWER_FORM:
+        return False
+    form_state = state.form_data.get("state")  # actions/forms.py keeps {"state": ..., "back": [...]}
+    return isinstance(form_state, dict) and form_state.get("question") == question.id
 
 
 def claim_holder(db: Session, question: Question, person: Person, now: datetime) -> Person | None:

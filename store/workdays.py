@@ -33,17 +33,20 @@ def local(moment: dt.datetime, zone: str | None) -> dt.datetime:
     return as_utc(moment).astimezone(ZoneInfo(zone or DEFAULT_ZONE))
 
 
+def at(day: dt.date, clock: dt.time, zone: str | None) -> dt.datetime:
+    """A local day and time in a zone, as an aware UTC moment."""
+    return dt.datetime.combine(day, clock, tzinfo=ZoneInfo(zone or DEFAULT_ZONE)).astimezone(dt.UTC)
+
+
 def add_working_days(start: dt.datetime, days: int, zone: str | None) -> dt.datetime:
     """The last moment (23:59:59 local) of the `days`-th working day after the local day of `start`, in UTC."""
-    tz = ZoneInfo(zone or DEFAULT_ZONE)
     day = local(start, zone).date()
     counted = 0
     while counted < days:
         day += dt.timedelta(days=1)
         if is_working_day(day):
             counted += 1
-    end = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=tz)
-    return end.astimezone(dt.UTC)
+    return at(day, dt.time(23, 59, 59), zone)
 
 
 def working_days_between(start: dt.datetime, end: dt.datetime, zone: str | None) -> int:

@@ -196,3 +196,24 @@ def test_a_ketua_reaches_nobody_outside_her_group_through_any_command(database: 
     asked = {r.person_id for r in outbox_rows(database, OutboxKind.QUESTION)}
     assert asked <= {person_id(database, "Rina Wulandari")}, asked
     assert members_of(database, "Maju Bersama", "Anggrek") - allowed
+
+
+def test_a_number_typed_as_the_notice_is_her_text_not_a_menu_pick(database: Database, content: Content) -> None:
+    """A form in progress reads the message before a menu number: "1" is what she wrote, not the Batal button."""
+    directory(database)
+    join_members(database, content, "Melati 1", 1, "87000")
+    words = content.strings.broadcasts
+    run_dialog(
+        router(database, content),
+        "7001",
+        [
+            ("/siaran", contains("Tulis pengumuman untuk Melati 1")),
+            ("1", both(contains("Pratinjau", "1 anggota"), lacks(words.discarded))),
+            ("kembali", contains("Tulis pengumuman untuk Melati 1")),
+            ("Besok arisan jam 4", contains("Pratinjau", "Besok arisan jam 4")),
+            ("batal", contains(words.discarded)),
+        ],
+        channel=Channel.TELEGRAM,
+    )
+    with database.session() as db:
+        assert db.scalars(select(Broadcast)).all() == []

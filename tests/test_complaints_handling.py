@@ -293,3 +293,27 @@ def test_dinas_sosial_staff_come_from_the_directory_and_take_the_queue(
     ticket = file(router, (Channel.REST, "orang-baru"), "lainnya", "Saya tidak tahu siapa pendamping saya")
     assert ticket in say(router, (Channel.TELEGRAM, "9901"), "/aduan")
     assert any(ticket in text for text in outbox_to(database, (Channel.TELEGRAM, "9901")))
+
+
+def test_batal_instead_of_a_reply_sends_nothing_and_a_number_is_the_reply(
+    router: Router, database: Database, content: Content
+) -> None:
+    """The handler's note is her own words: "batal" cancels it (it used to reach the reporter as the reply), and
+    "2" typed after the case's menu is the reply, not its second button."""
+    ticket = file(router, NURHAYATI, "kks_hilang", "Kartu KKS saya hilang di pasar")
+    before = len(outbox_to(database, NURHAYATI))
+    texts = content.complaints.texts if content.complaints else None
+    assert texts is not None
+    check(
+        router,
+        RINA,
+        [
+            (payload("complaint_open", ticket=ticket), contains("Balas")),
+            (payload("complaint_reply", ticket=ticket), contains("Tulis balasan")),
+            ("batal", contains(texts.note_cancelled)),
+            (payload("complaint_reply", ticket=ticket), contains("Tulis balasan")),
+            ("2", contains("terkirim")),
+        ],
+    )
+    replies = outbox_to(database, NURHAYATI)[before:]
+    assert len(replies) == 1 and "batal" not in replies[0].lower() and "2" in replies[0]

@@ -14,7 +14,7 @@ from content.loader import Content, load_content
 from nlu.client import NluClient
 from store.db import Database
 from store.models import Complaint
-from tests.complaint_world import NURHAYATI, RINA, build, outbox_to, say
+from tests.complaint_world import NURHAYATI, RINA, build, outbox_to, payload, say
 from tests.dialog import BOTH_CHANNELS, both, contains, lacks, run_dialog
 
 CATEGORIES = [category.id for category in complaints_content(load_content()).categories]
@@ -131,3 +131,54 @@ def test_looking_up_complaints_in_words(router: Router, database: Database) -> N
         ],
         channel=NURHAYATI[0],
     )
+
+
+def test_an_answers_complaint_button_takes_her_question_as_the_story(router: Router, database: Database) -> None:
+    """ "Buat pengaduan" under an answer names the category; the question she asked before is her story, so the
+    intake asks only since when. "kembali" lets her tell it again."""
+    question = "saldo kks saya kosong padahal tetangga udah cair"
+    button = payload("file_complaint", category="bantuan_belum_diterima")
+    run_dialog(
+        router,
+        NURHAYATI[1],
+        [
+            (question, lacks("Nomor tiket")),
+            (button, both(contains("Sejak kapan"), lacks("Ceritakan"))),
+            ("bulan ini", contains("Ringkasan", question, "Bulan ini")),
+            ("kembali", contains("Sejak kapan")),
+            ("kembali", contains("Ceritakan")),
+            ("saldo kosong sejak tahap dua, tetangga sudah cair", contains("Sejak kapan")),
+            ("2", contains("Ringkasan", "sejak tahap dua", "Minggu ini")),
+            ("kirim", contains("Nomor tiket: ADU-")),
+        ],
+        channel=NURHAYATI[0],
+    )
+    [complaint] = stored(database)
+    assert complaint.category == "bantuan_belum_diterima"
+    assert (complaint.text, complaint.since) == ("saldo kosong sejak tahap dua, tetangga sudah cair", "Minggu ini")
+
+
+def test_a_button_after_a_short_message_asks_for_the_story(router: Router) -> None:
+    button = payload("file_complaint", category="kks_hilang")
+    run_dialog(
+        router,
+        NURHAYATI[1],
+        [("/help", contains("Saya bisa membantu")), (button, contains("Ceritakan"))],
+        channel=NURHAYATI[0],
+    )
+
+
+def test_a_complaint_typed_in_one_message_is_category_and_story(router: Router, database: Database) -> None:
+    said = "pendamping minta uang 50rb buat pencairan"
+    run_dialog(
+        router,
+        NURHAYATI[1],
+        [
+            (said, both(contains("Sejak kapan"), lacks("Ceritakan", "Pengaduan tentang apa"))),
+            ("1", contains("Ringkasan", "Perilaku pendamping", said, "Hari ini")),
+            ("kirim rahasia", contains("Nomor tiket: ADU-")),
+        ],
+        channel=NURHAYATI[0],
+    )
+    [complaint] = stored(database)
+    assert (complaint.category, complaint.text, complaint.secret) == ("pendamping", said, True)

@@ -14,7 +14,7 @@ from content.loader import Content
 from nlu.client import NluClient
 from store import outbox
 from store.db import Database
-from store.models import ChannelIdentity, OutboxMessage, Person, ProcessedMessage, Turn
+from store.models import ChannelIdentity, ConversationState, OutboxMessage, Person, ProcessedMessage, Turn
 from tests.dialog import BOTH_CHANNELS, both, contains, lacks, run_dialog, shown
 
 
@@ -158,6 +158,34 @@ def test_hapus_data_leaves_no_outbox_row_naming_the_person(router: Router, datab
         assert {row.recipient for row in rows.values()} == {"dihapus"}
         assert all(row.person_id is None for row in rows.values())
         assert (rows["sent-notice"].status, rows["waiting-notice"].status) == ("sent", "cancelled")
+
+
+@pytest.mark.parametrize(
+    ("form", "data"),
+    [
+        ("complaint", {"category": "kks_hilang", "step": "what"}),  # the format before the form engine
+        ("schedule", {"state": {"step": "nowhere"}, "back": []}),
+        ("broadcast", {"state": {"step": "text", "groups": "all"}}),
+        ("retired_form", {}),
+    ],
+    ids=["old-format", "unknown-step", "bad-field", "unknown-form"],
+)
+def test_a_form_state_that_no_longer_reads_closes_politely(
+    router: Router, database: Database, content: Content, form: str, data: dict[str, object]
+) -> None:
+    router.handle(Inbound(Channel.REST, "ibu-kartini", "halo"))
+    with database.session() as db:
+        db.execute(update(ConversationState).values(form=form, form_data=data))
+    run_dialog(
+        router,
+        "ibu-kartini",
+        [
+            ("kartu saya hilang kemarin", contains(content.strings.form_closed, "1. Hak peserta")),
+            ("/help", contains("Saya bisa membantu")),
+        ],
+    )
+    with database.session() as db:
+        assert db.scalar(select(ConversationState.form)) is None
 
 
 def test_berhenti_and_mulai_are_confirmed_in_one_line(router: Router, database: Database) -> None:

@@ -202,3 +202,24 @@ async def test_a_reply_goes_before_a_waiting_broadcast(database: Database) -> No
     transport = RecordingTransport()
     await OutboxSender(database, transport, Limits(per_second=200, concurrency=1)).drain()
     assert transport.delivered[0][2] == "jawaban"  # queued last, sent first
+
+
+async def test_a_sent_sign_in_link_is_not_kept_in_the_outbox(database: Database) -> None:
+    """A DASBOR answer on WhatsApp is an outbox row (here through the test transport): once it went, the row keeps
+    the message without the token."""
+    link = "http://127.0.0.1:8080/dasbor/masuk/" + "t0kenRahasia_" * 3
+    with database.session() as db:
+        outbox.enqueue(
+            db,
+            channel=Channel.TELEGRAM,
+            recipient="2001",
+            message=Reply(f"Buka tautan ini: {link}"),
+            kind=OutboxKind.REPLY,
+            dedup_key="reply:telegram:m9:0",
+        )
+    transport = RecordingTransport()
+    await OutboxSender(database, transport, Limits(per_second=200, concurrency=1)).drain()
+    assert link in transport.delivered[0][2]  # she got the link
+    with database.session() as db:
+        kept = db.scalars(select(OutboxMessage.body)).one()
+    assert "t0kenRahasia" not in str(kept) and "/dasbor/masuk/" in kept["text"]

@@ -224,3 +224,38 @@ def test_an_upgraded_database_keeps_who_wrote_from_where(database: Database) -> 
         assert db.scalar(select(Person.last_channel).where(Person.id == 2)) is None
         opted = dict(db.execute(select(ChannelIdentity.id, ChannelIdentity.opted_in_at.is_not(None))).tuples().all())
     assert opted == {1: True, 2: True, 3: False}
+
+
+def test_counting_by_channel_in_sql_follows_the_same_rule(database: Database) -> None:
+    """`reached_on` (the Jangkauan page counts with it) picks the channel `audience` picks, for every mix of
+    identities (none, blocked, not opted in, several on one channel), last channel and configured channels."""
+    now = datetime.now(UTC)
+    kinds = [None, "ok", "blocked", "not_opted_in"]
+    with database.session() as db:
+        people = []
+        for n, (telegram, whatsapp, second, last) in enumerate(
+            (t, w, s, lc) for t in kinds for w in kinds for s in (False, True) for lc in (None, *Channel)
+        ):
+            person = Person(name=f"Ibu {n}", role="kpm", last_channel=last)
+            for channel, kind in ((Channel.TELEGRAM, telegram), (Channel.WHATSAPP, whatsapp)):
+                for copy in range(2 if second and kind else 1 if kind else 0):
+                    person.identities.append(
+                        ChannelIdentity(
+                            channel=channel,
+                            external_id=f"{channel}-{n}-{copy}",
+                            unreachable_at=now if kind == "blocked" and copy == 0 else None,
+                            opted_in_at=None if kind == "not_opted_in" else now,
+                        )
+                    )
+            people.append(person)
+        db.add_all(people)
+        db.flush()
+        ids = [p.id for p in people]
+        for channels in (BOTH_CHANNELS, reach.configured([Channel.TELEGRAM]), reach.configured([Channel.WHATSAPP])):
+            chosen = {
+                a.person_id: a.channel for a in reach.audience(db, ids, channels, include_opted_out=True).reachable
+            }
+            counted = dict(
+                db.execute(select(Person.id, reach.reached_on(channels)).where(Person.id.in_(ids))).tuples().all()
+            )
+            assert counted == {pid: chosen.get(pid) for pid in ids}

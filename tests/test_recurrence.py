@@ -8,8 +8,11 @@ from itertools import islice
 import pytest
 
 from common.enums import Recurrence
+from content.loader import load_content
 from reminders.recurrence import LAST_WEEK, Rule, canonical, nth_weekday, occurrences, plan
 from reminders.when import parse_when
+
+WORDS = load_content().words
 
 OFFSETS = (timedelta(days=1), timedelta(hours=2))
 
@@ -105,14 +108,14 @@ def test_a_one_off_meeting_in_the_past_plans_nothing() -> None:
     ],
 )
 def test_meeting_times_as_people_type_them(said: str, shape: tuple[object, ...]) -> None:
-    when = parse_when(said, date(2026, 11, 25))
+    when = parse_when(said, date(2026, 11, 25), WORDS)
     assert when is not None
     assert (when.recurrence, when.weekday, when.week_of_month, when.local_time.strftime("%H:%M"), when.place) == shape
 
 
 @pytest.mark.parametrize("said", ["selasa", "jam 9", "kapan saja", "minggu kedua"])
 def test_a_time_without_a_day_or_a_day_without_a_time_is_asked_again(said: str) -> None:
-    assert parse_when(said, date(2026, 11, 25)) is None
+    assert parse_when(said, date(2026, 11, 25), WORDS) is None
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from common.enums import Delivery, OutboxKind, OutboxStatus
@@ -96,8 +96,8 @@ def _reminders(db: Session, scope: Scope, since: dt.datetime, group_names: dict[
     meeting_groups = dict(
         db.execute(select(Meeting.id, Meeting.group_id).where(Meeting.group_id.in_(list(group_names)))).tuples().all()
     )
-    meeting = OutboxMessage.body["meeting"].as_integer()
-    occurrence = OutboxMessage.body["occurrence"].as_string()
+    meeting = OutboxMessage.body["meeting"].as_integer().label("meeting")
+    occurrence = OutboxMessage.body["occurrence"].as_string().label("occurrence")
     recent = [OutboxMessage.kind == OutboxKind.REMINDER, OutboxMessage.created_at >= since]
     if scope.team is not None:  # only rows to her families (indexed), not every reminder in the province
         recent.append(OutboxMessage.person_id.in_(select(Person.id).where(scope.families())))
@@ -111,21 +111,39 @@ def _reminders(db: Session, scope: Scope, since: dt.datetime, group_names: dict[
             batches[(meeting_id, day)] = Batch(OutboxKind.REMINDER, meeting_id, None, day, group, [group])
         return batches[(meeting_id, day)]
 
-    query = select(meeting, occurrence, OutboxMessage.status, OutboxMessage.delivery, func.count())
-    for meeting_id, day, status, delivery, count in db.execute(
-        query.where(*recent).group_by(meeting, occurrence, OutboxMessage.status, OutboxMessage.delivery)
-    ):
+    failed = OutboxMessage.status.in_(FAILED)
+    reason = case((failed, OutboxMessage.last_error), else_=None).label("reason")
+    rows = (
+        select(meeting, occurrence, OutboxMessage.status, OutboxMessage.delivery, _one(failed).label("failed"), reason)
+        .where(*recent)
+        .subquery()
+    )
+    # Counted by the database in one pass over the reminders (reading the JSON body is what costs): one row per
+    # batch, and one more per reason its failed rows give.
+    statuses = list(OutboxStatus)
+    counts = select(
+        rows.c.meeting,
+        rows.c.occurrence,
+        rows.c.failed,
+        rows.c.reason,
+        func.count(),
+        func.sum(_one(rows.c.delivery.in_([Delivery.DELIVERED, Delivery.READ]))),
+        func.sum(_one(rows.c.delivery == Delivery.READ)),
+        *(func.sum(_one(rows.c.status == status)) for status in statuses),
+    ).group_by(rows.c.meeting, rows.c.occurrence, rows.c.failed, rows.c.reason)
+    for meeting_id, day, is_failed, error, count, delivered, read, *by_status in db.execute(counts).tuples():
         found = batch(meeting_id, day)
         if found is not None:
-            _count_into(found, status, delivery, count)
-    reasons = select(meeting, occurrence, OutboxMessage.last_error, func.count())
-    for meeting_id, day, error, count in db.execute(
-        reasons.where(*recent, OutboxMessage.status.in_(FAILED)).group_by(meeting, occurrence, OutboxMessage.last_error)
-    ):
-        found = batch(meeting_id, day)
-        if found is not None:
-            found.reasons[error or "-"] += count
+            found.statuses.update({status: n for status, n in zip(statuses, by_status, strict=True) if n})
+            found.delivered += delivered
+            found.read += read
+            if is_failed:
+                found.reasons[error or "-"] += count
     return sorted(batches.values(), key=lambda b: (b.occurrence, b.key), reverse=True)
+
+
+def _one(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
 
 
 def delivery_report(db: Session, scope: Scope, since: dt.datetime) -> DeliveryReport:

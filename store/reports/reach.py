@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, Subquery, case, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from common.enums import Direction
 from store.models import Group, Membership, Person, Region, Turn
-from store.reach import Address, Channels, audience
+from store.reach import Address, Channels, audience, reached_on
 from store.reports.scope import Scope
 
 ACTIVE_DAYS = 30
@@ -52,72 +53,87 @@ class ReachReport:
     by_channel: Counter[str]
 
 
-@dataclass(frozen=True)
-class _Family:
-    id: int
-    region_id: int | None
-    in_directory: bool
-    talked: bool
-    active: bool
-    opted_out: bool
-    channel: str | None
-
-
-def _families(db: Session, scope: Scope, now: dt.datetime, channels: Channels) -> list[_Family]:
-    rows = db.execute(
-        select(Person.id, Person.region_id, Person.in_directory, Person.privacy_notice_at, Person.opted_out_at)
-        .where(scope.families())
-        .order_by(Person.id)
-    ).all()
-    ids = [row.id for row in rows]
+def _families(scope: Scope, now: dt.datetime, channels: Channels) -> Subquery:
+    """One row per family in view with what each column of the tables counts (0 or 1) and her channel."""
     since = now - dt.timedelta(days=ACTIVE_DAYS)
-    active = set(
-        db.scalars(select(Turn.person_id).where(Turn.direction == Direction.IN, Turn.created_at >= since).distinct())
-    )
-    reached = how_reached(db, ids, channels)
-    return [
-        _Family(
-            row.id,
-            row.region_id,
-            row.in_directory,
-            row.privacy_notice_at is not None,
-            row.id in active,
-            row.opted_out_at is not None,
-            address.channel if (address := reached[row.id]) is not None else None,
+    active = Person.id.in_(select(Turn.person_id).where(Turn.direction == Direction.IN, Turn.created_at >= since))
+    return (
+        select(
+            Person.id,
+            Person.region_id,
+            _one(Person.in_directory.is_(True)).label("in_directory"),
+            _one(Person.privacy_notice_at.is_not(None)).label("talked"),
+            _one(active).label("active"),
+            _one(Person.opted_out_at.is_not(None)).label("opted_out"),
+            reached_on(channels).label("channel"),
         )
-        for row in rows
-    ]
+        .where(scope.families())
+        .subquery()
+    )
 
 
-def _add(tally: Tally, family: _Family) -> None:
-    tally.families += 1
-    tally.in_directory += family.in_directory
-    tally.talked += family.talked
-    tally.active += family.active
-    tally.opted_out += family.opted_out
-    tally.unreachable += family.channel is None
-    if family.channel is not None:
-        tally.channels[family.channel] += 1
+def _one(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+def _tallies(
+    db: Session, key: ColumnElement[int] | InstrumentedAttribute[int], family: Subquery, query: Select[Any]
+) -> dict[int, Tally]:
+    """Tallies per `key`, counted by the database: one row per key and channel."""
+    counted = query.add_columns(
+        key,
+        family.c.channel,
+        func.count(),
+        func.sum(family.c.in_directory),
+        func.sum(family.c.talked),
+        func.sum(family.c.active),
+        func.sum(family.c.opted_out),
+    ).group_by(key, family.c.channel)
+    tallies: dict[int, Tally] = {}
+    for row in db.execute(counted).tuples():
+        group, channel, families, in_directory, talked, active, opted_out = row
+        tally = tallies.setdefault(group, Tally())
+        _add(tally, families, in_directory, talked, active, opted_out, channel)
+    return tallies
+
+
+def _add(
+    tally: Tally, families: int, in_directory: int, talked: int, active: int, opted_out: int, channel: str | None
+) -> None:
+    tally.families += families
+    tally.in_directory += in_directory
+    tally.talked += talked
+    tally.active += active
+    tally.opted_out += opted_out
+    if channel is None:
+        tally.unreachable += families
+    else:
+        tally.channels[channel] += families
 
 
 def reach_report(db: Session, scope: Scope, now: dt.datetime, channels: Channels) -> ReachReport:
-    families = _families(db, scope, now, channels)
-    by_id = {f.id: f for f in families}
-    total, by_group, by_kelurahan = Tally(), dict[int, Tally](), dict[int, Tally]()
-    for family in families:
-        _add(total, family)
-        _add(by_kelurahan.setdefault(family.region_id or 0, Tally()), family)
+    family = _families(scope, now, channels)
+    by_kelurahan = _tallies(db, func.coalesce(family.c.region_id, 0), family, select().select_from(family))
+    total = Tally()
+    for tally in by_kelurahan.values():
+        total.families += tally.families
+        total.in_directory += tally.in_directory
+        total.talked += tally.talked
+        total.active += tally.active
+        total.opted_out += tally.opted_out
+        total.unreachable += tally.unreachable
+        total.channels.update(tally.channels)
     group_rows = db.execute(select(Group.id, Group.name).where(scope.groups()).order_by(Group.name)).all()
     group_names = {row.id: row.name for row in group_rows}
-    members = db.execute(
-        select(Membership.group_id, Membership.person_id).where(Membership.group_id.in_(list(group_names)))
-    ).all()
-    for group_id in group_names:
-        by_group[group_id] = Tally()
-    for group_id, person_id in members:
-        member = by_id.get(person_id)
-        if member is not None:
-            _add(by_group[group_id], member)
+    members = (
+        select()
+        .select_from(family)
+        .join(Membership, Membership.person_id == family.c.id)
+        .join(Group, Group.id == Membership.group_id)
+        .where(scope.groups())
+    )
+    by_group = {group_id: Tally() for group_id in group_names}
+    by_group.update(_tallies(db, Membership.group_id, family, members))
     region_ids = [r for r in by_kelurahan if r]
     kelurahan_names = dict(db.execute(select(Region.id, Region.name).where(Region.id.in_(region_ids))).tuples().all())
     return ReachReport(total, by_group, group_names, by_kelurahan, kelurahan_names, total.channels)
