@@ -45,7 +45,7 @@ test: install train browser ## lint, type-check and run every test (SQLite, Post
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
-eval: install ## cross-validate the NLU: per-intent precision/recall/F1, worst confusions
+eval: install ## cross-validate the NLU (per-intent F1, worst confusions), then the catalogue held-out set: topic accuracy, honest unknowns
 	$(VENV)/bin/sahabat nlu eval
 
 bench: bench-nlu bench-send bench-groups bench-channels bench-dashboard ## every benchmark below, in one run
@@ -69,8 +69,11 @@ bench-channels: install train ## 200 chats, one question each, at once: answered
 content-check: install ## validate content/ and list entries due for re-checking
 	$(VENV)/bin/sahabat content check
 
+content-report: install ## the last 30 days: topics rated not helpful, questions that reached no topic (masked)
+	$(VENV)/bin/sahabat content report
+
 clean: ## remove trained models and local data (keeps the environments)
 	rm -rf models var results .rasa
 
 .PHONY: help install train run chat test browser eval bench bench-nlu bench-send bench-groups bench-channels \
-	bench-dashboard content-check clean
+	bench-dashboard content-check content-report clean

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from actions import knowledge
 from actions.replies import Reply, Request, with_menu
 
 
@@ -26,10 +27,15 @@ def bot_challenge(request: Request) -> list[Reply]:
 
 
 def out_of_scope(request: Request) -> list[Reply]:
+    if knowledge.is_question(request.text, request.content):
+        return knowledge.unknown(request)
     return with_menu(request, request.content.strings.out_of_scope)
 
 
 def fallback(request: Request) -> list[Reply]:
+    """Not understood: a question gets the honest "no sure answer" and the way to the pendamping."""
+    if knowledge.is_question(request.text, request.content):
+        return knowledge.unknown(request)
     return with_menu(request, request.content.strings.fallback)
 
 

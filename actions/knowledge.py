@@ -1,14 +1,23 @@
-"""Answers about PKH from content/knowledge: the topic that fits the intent and its entities, with its source."""
+"""Answers from the question catalogue (content/catalogue/): the topic the NLU or a button chose, one short source
+line, then what she can do next (follow-ups, "Buat pengaduan" when the topic has a complaint category, a one-tap
+"was this helpful?"). No topic sure enough: an honest "no sure answer" and the way to her pendamping."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 
-from actions.replies import Option, Reply, Request, with_menu
+from actions.replies import MAX_OPTIONS, Option, Reply, Request, menu_options
 from common.messages import Payload
 from content.loader import Content
 from content.schema import Topic
+from store import catalogue
+
+FEEDBACK_INTENT = "rate_answer"
+# Another action sends her last question to her pendamping (or the koordinator's queue); this only offers it.
+SEND_QUESTION = Payload("send_question").render()
+HELP = Payload("help").render()
+_WORD = re.compile(r"[a-z]+")
 
 
 def format_date(day: dt.date, content: Content) -> str:
@@ -19,73 +28,98 @@ def topic_payload(topic: Topic) -> str:
     return Payload.of(topic.intent, topic=topic.id).render()
 
 
-def option_for(reference: str, content: Content) -> Option:
-    """A follow-up option from a topic's `options`: a topic id, "intent:<name>" or "lesson:<session id>"."""
-    kind, _, name = reference.partition(":")
-    if kind == "intent":
-        item = next(i for i in content.strings.main_menu if i.payload == f"/{name}")
-        return Option(item.title, item.payload)
-    if kind == "lesson":
-        return Option(content.strings.lesson_buttons[name], Payload.of("learn_module", module=name).render())
-    topic = content.topics[reference]
-    return Option(topic.title, topic_payload(topic))
+def feedback_payload(topic: Topic, helpful: bool) -> str:
+    return Payload.of(FEEDBACK_INTENT, topic=topic.id, helpful="1" if helpful else "0").render()
 
 
-_WORD = re.compile(r"[0-9a-z]+")
+def complaint_payload(category: str) -> str:
+    return Payload.of("file_complaint", category=category).render()
 
 
-def _typed_words(text: str) -> str:
-    """The message as " word word ": keywords are matched on whole words, whatever the punctuation."""
-    return " " + " ".join(_WORD.findall(text.lower())) + " "
-
-
-def choose_topic(request: Request) -> Topic | None:
-    """The topic named by a button, else the one whose entities and keywords the message matches best, else the
-    intent's default."""
-    content = request.content
-    chosen = content.topics.get(request.entity("topic") or "")
-    if chosen is not None and chosen.intent == request.intent:
-        return chosen
-    typed = _typed_words(request.text)
-    scores: dict[str, int] = {}
-    for topic in content.topics_for(request.intent):
-        score = sum(bool(set(values) & set(request.entities.get(name, []))) for name, values in topic.match.items())
-        score += sum(f" {keyword} " in typed for keyword in topic.keywords)
-        if score:
-            scores[topic.id] = score
-    best = [topic_id for topic_id, score in scores.items() if score == max(scores.values(), default=0)]
-    # A tie ("bedanya penangguhan dan pembatalan") is a question about the whole subject: the overview answers it.
-    if len(best) == 1:
-        return content.topics[best[0]]
-    return content.default_topic(request.intent)
+def source_line(topic: Topic, content: Content) -> str:
+    """The line under an answer, "Sumber: Pedoman PKH 2021; Info umum Kemensos": each short name once, in order."""
+    shorts = dict.fromkeys(content.sources[key].short for key in topic.sources)
+    return content.strings.catalogue.source_line.format(sources="; ".join(shorts))
 
 
 def render(topic: Topic, content: Content, lead: str | None = None) -> Reply:
+    texts = content.strings.catalogue
     parts = [lead] if lead else []
-    parts.append(topic.text)
-    if topic.factual and topic.checked is not None:
-        parts.append(
-            content.strings.source_line.format(
-                sources="; ".join(topic.sources), checked=format_date(topic.checked, content)
-            )
-        )
-    options = [option_for(ref, content) for ref in topic.options]
-    options.append(Option(content.strings.lesson.menu_button, "/help"))
+    parts += [topic.answer, source_line(topic, content)]
+    options = [Option(content.topics[ref].title, topic_payload(content.topics[ref])) for ref in topic.options]
+    if topic.complaint is not None:
+        options.append(Option(texts.complaint_button, complaint_payload(topic.complaint)))
+    if topic.unknowable:  # what the assistant cannot see, her pendamping can find out
+        options.append(Option(texts.ask_pendamping_button, SEND_QUESTION))
+    options += [
+        Option(texts.helpful_button, feedback_payload(topic, True)),
+        Option(texts.unhelpful_button, feedback_payload(topic, False)),
+        Option(texts.menu_button, HELP),
+    ]
     return Reply("\n\n".join(parts), tuple(options))
 
 
 def answer(request: Request) -> list[Reply]:
-    topic = choose_topic(request)
-    if topic is None:
-        return with_menu(request, request.content.strings.not_available_yet)
-    return [render(topic, request.content)]
+    """The topic a button named or the NLU was sure of; a bare intent button lists its topics; else "not sure"."""
+    content = request.content
+    topic = content.topics.get(request.entity("topic") or "")
+    button = Payload.parse(request.text) is not None
+    if topic is None and button:
+        topic = content.overview(request.intent)
+        if topic is None:
+            return [pick_topic(request)]
+    if topic is None or topic.intent != request.intent:
+        return unknown(request)
+    request.topic = topic.id
+    return [render(topic, content)]
+
+
+def pick_topic(request: Request) -> Reply:
+    """`/ask_card` without a topic (an old button, a menu entry): the intent's questions as buttons."""
+    topics = request.content.topics_for(request.intent)[:MAX_OPTIONS]
+    return Reply(request.content.strings.catalogue.pick_topic, tuple(Option(t.title, topic_payload(t)) for t in topics))
+
+
+def unknown(request: Request) -> list[Reply]:
+    """The honest answer when nothing in the catalogue fits: no guess, the pendamping, the menu."""
+    texts = request.content.strings.catalogue
+    options = (Option(texts.ask_pendamping_button, SEND_QUESTION), *menu_options(request.content.strings.main_menu))
+    return [Reply(texts.unknown, options[:MAX_OPTIONS])]
+
+
+def is_question(text: str, content: Content) -> bool:
+    words = set(_WORD.findall(text.lower()))
+    return "?" in text or bool(words & set(content.strings.catalogue.question_words))
 
 
 def talk_to_human(request: Request) -> list[Reply]:
-    """Who the person's pendamping is; with no pendamping on file, the official channels."""
-    topic = choose_topic(request)
+    """Who her pendamping is, or with none on file the official channels (actions/questions.py then offers to send
+    her a question)."""
+    content = request.content
     pendamping = request.person.pendamping
-    lead = request.content.strings.pendamping_known.format(name=pendamping.name) if pendamping else None
+    lead = content.strings.pendamping_known.format(name=pendamping.name) if pendamping else None
+    topic = content.topics[content.strings.catalogue.human_topic]
+    request.topic = topic.id
+    return [render(topic, content, lead)]
+
+
+def feedback(request: Request) -> list[Reply]:
+    """A tap on "Membantu" / "Tidak membantu" under an answer: stored, thanked in one line, nothing else asked."""
+    topic = request.content.topics.get(request.entity("topic") or "")
+    if topic is not None:
+        catalogue.record_feedback(request.db, request.person, topic.id, request.entity("helpful") == "1", request.now)
+    return [Reply(request.content.strings.catalogue.feedback_thanks)]
+
+
+def sources(request: Request) -> list[Reply]:
+    """SUMBER: the full citations of the last topic answered to her."""
+    content = request.content
+    texts = content.strings.catalogue
+    topic = content.topics.get(catalogue.last_topic(request.db, request.person) or "")
     if topic is None:
-        return with_menu(request, lead or request.content.strings.not_available_yet)
-    return [render(topic, request.content, lead)]
+        return [Reply(texts.sources_none)]
+    lines = [texts.sources_header.format(title=topic.title)]
+    for key in topic.sources:
+        source = content.sources[key]
+        lines.append(texts.source_full.format(short=source.short, full=source.full, basis=texts.basis[source.basis]))
+    return [Reply("\n".join(lines))]

@@ -47,6 +47,14 @@ ACTIONS: dict[str, Action] = {
     "ask_complementary": knowledge.answer,
     "ask_graduation": knowledge.answer,
     "ask_p2k2": knowledge.answer,
+    "ask_card": knowledge.answer,
+    "ask_data": knowledge.answer,
+    "ask_safety": knowledge.answer,
+    "ask_channels": knowledge.answer,
+    "ask_personal": knowledge.answer,
+    "ask_pendamping": knowledge.answer,
+    knowledge.FEEDBACK_INTENT: knowledge.feedback,
+    "show_sources": knowledge.sources,
     "talk_to_human": questions.talk_to_human,
     # A question sent to a person (issue 9): the KPM sends it, staff list and answer them.
     "send_question": questions.send_question,
@@ -111,6 +119,8 @@ COMMANDS: dict[str, str] = {
     "stop": "stop",
     "mulai": "restart",
     "menu": "help",
+    # The full citations of the last answer.
+    "sumber": "show_sources",
     "/start": "greet",
     "lanjut belajar": "learn_module",
     "/aduan": "complaint_inbox",

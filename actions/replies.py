@@ -37,6 +37,8 @@ class Request:
     erased: bool = False
     # Where this deployment's web pages are (SAHABAT_PUBLIC_URL): links the assistant sends start with it.
     public_url: str = ""
+    # The catalogue topic the action answered: kept with the turn (SUMBER, `sahabat content report`).
+    topic: str | None = None
 
     def entity(self, name: str) -> str | None:
         values = self.entities.get(name)

@@ -16,6 +16,7 @@ from bot import app, logs
 from bot.channels import console
 from bot.settings import Settings, SettingsError
 from content.loader import ContentError, load_content
+from content.schema import CATALOGUE_ANSWER_LIMIT
 from nlu.client import NluClient
 from nlu.rasa_env import RasaEnvironment
 from store.db import Database
@@ -75,10 +76,18 @@ def cmd_nlu_parse(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def cmd_nlu_eval(settings: Settings, args: argparse.Namespace) -> int:
-    from nlu.evaluation import cross_validate, format_report
+    from nlu.evaluation import CATALOGUE_HOLDOUT, catalogue_holdout, cross_validate, format_report
 
-    report = cross_validate(RasaEnvironment(settings.rasa_venv), args.config or settings.nlu_config, args.folds)
-    print(format_report(report))
+    rasa = RasaEnvironment(settings.rasa_venv)
+    config = args.config or settings.nlu_config
+    if not args.holdout_only:
+        print(format_report(cross_validate(rasa, config, args.folds)))
+    with app.nlu_service(settings) as url:
+        client = NluClient(url)
+        score = catalogue_holdout(client.parse, CATALOGUE_HOLDOUT)
+        client.close()
+    print(f"\ncatalogue held-out set ({CATALOGUE_HOLDOUT.name}), through the Rasa server:")
+    print(score.format())
     return 0
 
 
@@ -89,12 +98,19 @@ def cmd_content_check(_: Settings, args: argparse.Namespace) -> int:
         print(error)
         return 1
     today = args.today or dt.datetime.now(dt.UTC).date()
+    examples = sum(len(topic.examples) for topic in content.topics.values())
     print(
-        f"strings: {len(type(content.strings).model_fields)} keys; topics: {len(content.topics)}; "
-        f"lessons: {len(content.sessions)}; catalogue modules: "
+        f"strings: {len(type(content.strings).model_fields)} keys; catalogue: {len(content.topics)} topics, "
+        f"{examples} examples, {len(content.sources)} sources; lessons: {len(content.sessions)}; catalogue modules: "
         f"{len(content.catalogue.modules) if content.catalogue else 0}; complaint categories: "
         f"{len(content.complaints.categories) if content.complaints else 0}"
     )
+    longest = max((len(topic.answer) for topic in content.topics.values()), default=0)
+    print(f"longest catalogue answer: {longest} characters (limit {CATALOGUE_ANSWER_LIMIT})")
+    undocumented = content.undocumented()
+    print(f"catalogue facts not checked against a document (no source of basis document): {len(undocumented)}")
+    for start in range(0, len(undocumented), 6):
+        print("  " + ", ".join(topic.id for topic in undocumented[start : start + 6]))
     stale = content.stale(today)
     print(f"checked more than 12 months ago: {len(stale)}")
     for file, entry, checked in stale:
@@ -103,6 +119,29 @@ def cmd_content_check(_: Settings, args: argparse.Namespace) -> int:
     print(f"stated from the fact sheet, to confirm against the official text: {len(to_verify)}")
     for file, entry in to_verify:
         print(f"  {file}: {entry}")
+    return 0
+
+
+def cmd_content_report(settings: Settings, args: argparse.Namespace) -> int:
+    """What the catalogue should learn next: topics rated "not helpful", questions that reached no topic."""
+    from nlu.client import FALLBACK_INTENT
+    from store import catalogue
+
+    content = load_content()
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=args.days)
+    intents = {*content.retrieval_intents, FALLBACK_INTENT, "out_of_scope"}
+    with migrated_database(settings) as db, db.session() as session:
+        votes = catalogue.votes(session, since)
+        questions = catalogue.unanswered(session, since, intents, limit=args.limit)
+    print(f"last {args.days} days, since {since:%Y-%m-%d}")
+    print(f"\ntopics by 'tidak membantu' ({len(votes)} rated):")
+    print(f"  {'tidak':>5} {'ya':>4}  topic")
+    for vote in votes:
+        title = content.topics[vote.topic].title if vote.topic in content.topics else "?"
+        print(f"  {vote.unhelpful:>5} {vote.helpful:>4}  {vote.topic} ({title})")
+    print(f"\nquestions that reached no topic ({len(questions)}, newest first, numbers masked):")
+    for at, text in questions:
+        print(f"  {at:%Y-%m-%d}  {' '.join(text.split())[:200]}")
     return 0
 
 
@@ -211,6 +250,7 @@ def parser() -> argparse.ArgumentParser:
     evaluate = nlu.add_parser("eval", help="cross-validation: per-intent precision/recall/F1, worst confusions")
     evaluate.add_argument("--config", type=Path)
     evaluate.add_argument("--folds", type=int, default=5)
+    evaluate.add_argument("--holdout-only", action="store_true", help="skip cross-validation: the held-out set only")
     evaluate.set_defaults(func=cmd_nlu_eval)
 
     sending = commands.add_parser("outbox", help="the outbox").add_subparsers(dest="outbox", required=True)
@@ -222,6 +262,10 @@ def parser() -> argparse.ArgumentParser:
     check = content.add_parser("check", help="validate content/ and list entries to re-check")
     check.add_argument("--today", type=dt.date.fromisoformat, help="date to judge staleness by (YYYY-MM-DD)")
     check.set_defaults(func=cmd_content_check)
+    report = content.add_parser("report", help="topics rated not helpful, questions that reached no topic")
+    report.add_argument("--days", type=int, default=30)
+    report.add_argument("--limit", type=int, default=200, help="at most this many unanswered questions")
+    report.set_defaults(func=cmd_content_report)
 
     admin = commands.add_parser("admin", help="administration").add_subparsers(dest="admin", required=True)
     importer = admin.add_parser("import", help="load pendamping.csv / anggota.csv (all rows or none)")

@@ -251,6 +251,9 @@ class Router:
             entities.setdefault(entity.entity, [])
             if value not in entities[entity.entity]:
                 entities[entity.entity].append(value)
+        # The catalogue topic the NLU is sure enough of, as a button would name it (actions/knowledge.py).
+        if parse.answered_topic is not None:
+            entities["topic"] = [parse.answered_topic]
         return Understood(parse.intent, entities, parse.confidence)
 
     def _menu_reply(self, text: str) -> list[Reply]:
@@ -266,6 +269,7 @@ class Router:
                 text=mask_personal_numbers(request.text[:MAX_TEXT]),
                 intent=understood.intent if understood else None,
                 confidence=understood.confidence if understood else None,
+                topic=request.topic,
                 created_at=request.now,
             )
         )

@@ -180,6 +180,14 @@ class PracticeKind(StrEnum):
     USAHA = "usaha"
 
 
+class SourceBasis(StrEnum):
+    """What a source in content/sources.yml is: an official text, a research paper, or general knowledge."""
+
+    DOCUMENT = "document"
+    STUDY = "study"
+    GENERAL = "general"
+
+
 class Lane(IntEnum):
     """An outbox row's lane (`outbox.lane`) and a send budget's: URGENT (someone is waiting) before BULK."""
 

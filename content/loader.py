@@ -10,9 +10,10 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from common.enums import SourceBasis
 from content.complaints_schema import ComplaintsFile
 from content.dashboard_schema import DashboardFile
-from content.schema import Catalogue, KnowledgeFile, LessonModule, Session, Sourced, Strings, Topic
+from content.schema import Catalogue, CatalogueFile, LessonModule, Session, Source, Sourced, SourcesFile, Strings, Topic
 from content.words_schema import Words
 
 CONTENT_DIR = Path(__file__).resolve().parent
@@ -29,7 +30,9 @@ class ContentError(ValueError):
 @dataclass(frozen=True)
 class Content:
     strings: Strings
+    # The question catalogue (content/catalogue/*.yml), by topic id.
     topics: dict[str, Topic]
+    sources: dict[str, Source] = field(default_factory=dict)
     modules: tuple[LessonModule, ...] = ()
     catalogue: Catalogue | None = None
     # Where each sourced entry came from, for the report: (file, id) → entry.
@@ -42,8 +45,23 @@ class Content:
     def topics_for(self, intent: str) -> list[Topic]:
         return [topic for topic in self.topics.values() if topic.intent == intent]
 
-    def default_topic(self, intent: str) -> Topic | None:
-        return next((t for t in self.topics_for(intent) if t.default), None)
+    def overview(self, intent: str) -> Topic | None:
+        """The topic a bare intent button (`/ask_rights`) answers, if the content names one."""
+        topic = self.strings.catalogue.overviews.get(intent)
+        return self.topics.get(topic) if topic else None
+
+    @property
+    def retrieval_intents(self) -> set[str]:
+        """The intents the catalogue answers (Rasa retrieval intents: `<intent>/<topic id>`)."""
+        return {topic.intent for topic in self.topics.values()}
+
+    def undocumented(self) -> list[Topic]:
+        """Catalogue topics that rest on no official document, only on studies or general knowledge."""
+        return [
+            topic
+            for topic in self.topics.values()
+            if not any(self.sources[key].basis == SourceBasis.DOCUMENT for key in topic.sources if key in self.sources)
+        ]
 
     @property
     def sessions(self) -> dict[str, Session]:
@@ -80,16 +98,9 @@ def _validated(model: type[Model], path: Path, problems: list[str]) -> Model | N
 def load_content(root: Path = CONTENT_DIR) -> Content:
     problems: list[str] = []
     strings = _validated(Strings, root / "strings.yml", problems)
-    topics: dict[str, Topic] = {}
+    sources_file = _validated(SourcesFile, root / "sources.yml", problems)
+    topics = _catalogue(root / "catalogue", problems)
     sourced: dict[tuple[str, str], Sourced] = {}
-    for path in sorted((root / "knowledge").glob("*.yml")):
-        knowledge = _validated(KnowledgeFile, path, problems)
-        for topic in knowledge.topics if knowledge else ():
-            if topic.id in topics:
-                problems.append(f"{path.name}: topic id {topic.id} used twice")
-            topics[topic.id] = topic
-            if topic.factual:
-                sourced[(path.name, topic.id)] = topic
     modules: list[LessonModule] = []
     catalogue: Catalogue | None = None
     for path in sorted((root / "lessons").glob("*.yml")):
@@ -110,28 +121,64 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
     words = _validated(Words, root / "words.yml", problems)
     if strings is None or words is None:
         raise ContentError(problems)
-    content = Content(strings, topics, tuple(modules), catalogue, sourced, complaints, dashboard=dashboard, words=words)
+    content = Content(
+        strings,
+        topics,
+        sources_file.sources if sources_file else {},
+        tuple(modules),
+        catalogue,
+        sourced,
+        complaints,
+        dashboard=dashboard,
+        words=words,
+    )
     problems += _cross_check(content)
     if problems:
         raise ContentError(problems)
     return content
 
 
+def normalised_example(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _catalogue(directory: Path, problems: list[str]) -> dict[str, Topic]:
+    """Every topic of content/catalogue/*.yml; an id used twice, or one question taught as two topics, fails."""
+    topics: dict[str, Topic] = {}
+    examples: dict[str, str] = {}
+    for path in sorted(directory.glob("*.yml")):
+        catalogue_file = _validated(CatalogueFile, path, problems)
+        for topic in catalogue_file.topics if catalogue_file else ():
+            if topic.id in topics:
+                problems.append(f"catalogue/{path.name}: topic id {topic.id} used twice")
+            topics[topic.id] = topic
+            for example in topic.examples:
+                key = normalised_example(example)
+                other = examples.setdefault(key, topic.id)
+                if other != topic.id:
+                    problems.append(f"catalogue/{path.name}: example {example!r} is in both {other} and {topic.id}")
+    return topics
+
+
 def _cross_check(content: Content) -> list[str]:
     problems = []
-    intents = {topic.intent for topic in content.topics.values()}
-    for intent in sorted(intents):
-        defaults = [t.id for t in content.topics_for(intent) if t.default]
-        if len(defaults) != 1:
-            problems.append(f"intent {intent}: needs exactly one default topic, has {defaults or 'none'}")
     if content.complaints is not None:
         problems += content.complaints.cross_check()
-    sessions = content.sessions
+    if content.topics and content.strings.catalogue.human_topic not in content.topics:
+        problems.append(f"strings catalogue.human_topic: {content.strings.catalogue.human_topic} is not a topic")
+    for intent, topic_id in content.strings.catalogue.overviews.items():
+        if topic_id not in content.topics or content.topics[topic_id].intent != intent:
+            problems.append(f"strings catalogue.overviews: {intent} → {topic_id} is not a topic of that intent")
+    categories = {c.id for c in content.complaints.categories} if content.complaints else set()
     for topic in content.topics.values():
+        problems += [
+            f"topic {topic.id}: source {key} is not in sources.yml"
+            for key in topic.sources
+            if key not in content.sources
+        ]
+        if topic.complaint is not None and topic.complaint not in categories:
+            problems.append(f"topic {topic.id}: complaint {topic.complaint} is not a category in complaints.yml")
         for option in topic.options:
-            kind, _, name = option.partition(":")
-            if (name and kind == "lesson" and name not in sessions) or (not name and option not in content.topics):
+            if option not in content.topics or option == topic.id:
                 problems.append(f"topic {topic.id}: option {option} leads nowhere")
-            elif name and kind not in {"lesson", "intent"}:
-                problems.append(f"topic {topic.id}: option {option} has an unknown kind")
     return problems

@@ -8,7 +8,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from common.enums import Role
+from common.enums import Role, SourceBasis
 
 # One screen on a small phone; WhatsApp interactive bodies stop at 1024 characters.
 ANSWER_LIMIT = 600
@@ -20,6 +20,7 @@ BUTTON_LIMIT = 20
 Label = Annotated[str, StringConstraints(min_length=1, max_length=BUTTON_LIMIT)]
 Message = Annotated[str, StringConstraints(min_length=1, max_length=MESSAGE_LIMIT)]
 Answer = Annotated[str, StringConstraints(min_length=1, max_length=ANSWER_LIMIT)]
+TopicId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")]
 
 
 class Strict(BaseModel):
@@ -361,6 +362,46 @@ class BroadcastTexts(Texts):
     default_sender: Message
 
 
+class CatalogueTexts(Texts):
+    """Around a catalogue answer: its source line, its buttons, SUMBER, feedback, and the honest "I don't know"."""
+
+    PLACEHOLDERS: ClassVar[dict[str, set[str]]] = {
+        "source_line": {"sources"},
+        "sources_header": {"title"},
+        "source_full": {"short", "full", "basis"},
+    }
+
+    source_line: Message
+    complaint_button: Label
+    helpful_button: Label
+    unhelpful_button: Label
+    feedback_thanks: Message
+    unknown: Message
+    ask_pendamping_button: Label
+    menu_button: Label
+    pick_topic: Message
+    sources_header: Message
+    source_full: Message
+    sources_none: Message
+    # How each kind of source is described on SUMBER (content/sources.yml `basis`).
+    basis: dict[SourceBasis, Message]
+    # The topic a bare intent button answers (the main menu's "Hak peserta" sends /ask_rights); an intent not listed
+    # here lists its questions instead.
+    overviews: dict[str, TopicId]
+    # The topic "Hubungi pendamping" answers (where to reach a person), after her pendamping's name if known.
+    human_topic: TopicId
+    # Words that make a message a question (lower case): a question nothing answers gets the honest "I don't
+    # know" and the way to the pendamping; anything else the usual "not understood".
+    question_words: Words = Field(min_length=1)
+
+    @field_validator("basis")
+    @classmethod
+    def _every_basis(cls, basis: dict[SourceBasis, str]) -> dict[SourceBasis, str]:
+        if set(basis) != set(SourceBasis):
+            raise ValueError(f"basis needs exactly {sorted(SourceBasis)}")
+        return basis
+
+
 class QuestionTexts(Texts):
     """A question sent to a person (issue 9): the KPM's side, the staff's `/pertanyaan`, the answer and reminders."""
 
@@ -476,6 +517,7 @@ class Strings(Texts):
     groups: GroupTexts
     meetings: MeetingTexts
     broadcasts: BroadcastTexts
+    catalogue: CatalogueTexts
     questions: QuestionTexts
     # The menu for ketua and pendamping: their tools first, then the main menu's most used items.
     leader_menu: tuple[MenuItem, ...] = Field(min_length=1, max_length=10)
@@ -503,28 +545,46 @@ class Sourced(Strict):
     verify: bool = False
 
 
-class Topic(Sourced):
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
-    intent: str
-    default: bool = False
-    match: dict[str, tuple[str, ...]] = {}
-    # Words or phrases that pick this topic when the person typed them (lower case): for questions the NLU has
-    # no entity for, e.g. "KIS" or "bedah rumah" within ask_complementary.
-    keywords: tuple[str, ...] = ()
+# A catalogue answer: one phone screen before its source line (issue 9).
+CATALOGUE_ANSWER_LIMIT = 500
+# What a KPM typed: one line, the way she typed it.
+Example = Annotated[str, StringConstraints(min_length=2, max_length=400, pattern=r"^[^\n]+$")]
+
+
+class Source(Strict):
+    """One source, named by its key in content/sources.yml: the short line under an answer, the full citation
+    shown on SUMBER, and what kind of source it is."""
+
+    short: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    full: Annotated[str, StringConstraints(min_length=1, max_length=MESSAGE_LIMIT)]
+    basis: SourceBasis
+
+
+class SourcesFile(Strict):
+    sources: dict[str, Source]
+
+
+class Topic(Strict):
+    """A question KPM ask, as the catalogue answers it: the examples the NLU learns it from (Rasa label
+    `<intent>/<id>`), one short answer, its sources, and what she can do next."""
+
+    id: TopicId
+    # A retrieval intent (ask_disbursement, ask_card, ...): the intent classifier learns the parent intent.
+    intent: str = Field(pattern=r"^ask_[a-z0-9_]+$")
     title: Label
-    text: Answer
-    options: tuple[str, ...] = Field(default=(), max_length=4)
-    factual: bool = True
+    examples: tuple[Example, ...] = Field(min_length=5, max_length=15)
+    answer: Annotated[str, StringConstraints(min_length=1, max_length=CATALOGUE_ANSWER_LIMIT)]
+    sources: tuple[str, ...] = Field(min_length=1)
+    # A complaint category (content/complaints.yml): the answer offers "Buat pengaduan" prefilled with it.
+    complaint: str | None = None
+    # Follow-up topics offered as buttons.
+    options: tuple[TopicId, ...] = Field(default=(), max_length=3)
+    # The question asks what the assistant cannot see (her balance, her village's pay date): said honestly.
+    unknowable: bool = False
 
-    @model_validator(mode="after")
-    def _facts_are_sourced(self) -> Topic:
-        if self.factual and (not self.sources or self.checked is None):
-            raise ValueError(f"topic {self.id}: a factual topic needs `sources` and `checked`")
-        return self
 
-
-class KnowledgeFile(Strict):
-    topics: tuple[Topic, ...]
+class CatalogueFile(Strict):
+    topics: tuple[Topic, ...] = Field(min_length=1)
 
 
 class Choice(Strict):

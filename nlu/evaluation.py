@@ -1,4 +1,5 @@
-"""NLU evaluation: Rasa's cross-validation summarised, and accuracy of a parser on a labelled set."""
+"""NLU evaluation: Rasa's cross-validation summarised, accuracy of a parser on a labelled set, and the catalogue's
+held-out questions (right topic, honest "I don't know", wrong but sure)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from pathlib import Path
 
 import yaml
 
-from nlu.rasa_env import PROJECT_ROOT, TRAINING_DATA, RasaEnvironment, RasaError
+from nlu.client import Parse
+from nlu.rasa_env import PROJECT_ROOT, TRAINING_DATA, RasaEnvironment, RasaError, write_training_input
+
+# Catalogue questions written apart from the training examples, never trained on: a topic id, or null when
+# nothing in the catalogue fits (the right answer is then "no sure answer" and the way to the pendamping).
+CATALOGUE_HOLDOUT = PROJECT_ROOT / "tests" / "data" / "catalogue_holdout.yml"
 
 
 @dataclass(frozen=True)
@@ -34,12 +40,15 @@ class Report:
 def cross_validate(rasa: RasaEnvironment, config: Path, folds: int = 5) -> Report:
     out = PROJECT_ROOT / "results" / f"cv-{config.stem}"
     shutil.rmtree(out, ignore_errors=True)
+    build = write_training_input(TRAINING_DATA, rasa.catalogue, out / "input")
     completed = rasa.run(
         [
             "test",
             "nlu",
             "--nlu",
-            str(TRAINING_DATA),
+            str(build / "data"),
+            "--domain",
+            str(build / "domain.yml"),
             "--config",
             str(config),
             "--cross-validation",
@@ -104,3 +113,65 @@ def accuracy(
         if predicted != intent and not (intent == "out_of_scope" and predicted == "nlu_fallback"):
             misses.append((text, intent, predicted))
     return 1 - len(misses) / len(examples), misses
+
+
+def load_catalogue_holdout(path: Path) -> list[tuple[str, str | None]]:
+    """`questions:` a list of {text, topic}; topic null when nothing in the catalogue fits."""
+    questions = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
+    return [(str(q["text"]), None if q.get("topic") is None else str(q["topic"])) for q in questions]
+
+
+@dataclass(frozen=True)
+class CatalogueScore:
+    """How the assistant would answer each held-out question: the topic it answers (sure enough), or none."""
+
+    with_topic: int
+    right: int
+    # Right as the response selector's first choice, sure or not.
+    right_top1: int
+    without_topic: int
+    honest: int
+    wrong_confident: int
+    misses: list[tuple[str, str | None, str | None, float]]
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / max(self.with_topic, 1)
+
+    @property
+    def honest_rate(self) -> float:
+        return self.honest / max(self.without_topic, 1)
+
+    @property
+    def wrong_confident_rate(self) -> float:
+        return self.wrong_confident / max(self.with_topic + self.without_topic, 1)
+
+    def format(self, misses: int = 40) -> str:
+        lines = [
+            f"  top-1 topic accuracy (answered, right topic): {self.accuracy:.3f}  ({self.right}/{self.with_topic})",
+            f"  first choice right, sure or not:               {self.right_top1 / max(self.with_topic, 1):.3f}",
+            f"  honest-unknown rate on null questions:         {self.honest_rate:.3f}  "
+            f"({self.honest}/{self.without_topic})",
+            f"  wrong-confident rate (a wrong topic answered): {self.wrong_confident_rate:.3f}  "
+            f"({self.wrong_confident}/{self.with_topic + self.without_topic})",
+            "  misses (wanted → answered, confidence):",
+        ]
+        lines += [f"    {want or '-'} → {got or '-'} {p:.2f}  {text}" for text, want, got, p in self.misses[:misses]]
+        return "\n".join(lines)
+
+
+def catalogue_holdout(parse: Callable[[str], Parse], path: Path) -> CatalogueScore:
+    questions = load_catalogue_holdout(path)
+    right = right_top1 = honest = wrong = 0
+    misses = []
+    for text, want in questions:
+        parsed = parse(text)
+        got = parsed.answered_topic
+        right += want is not None and got == want
+        right_top1 += want is not None and parsed.topic == want
+        honest += want is None and got is None
+        wrong += got is not None and got != want
+        if got != want:
+            misses.append((text, want, got, parsed.topic_confidence))
+    with_topic = sum(want is not None for _, want in questions)
+    return CatalogueScore(with_topic, right, right_top1, len(questions) - with_topic, honest, wrong, misses)

@@ -5,16 +5,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import yaml
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TRAINING_DATA = PROJECT_ROOT / "nlu" / "data"
+# The question catalogue (content/catalogue/*.yml): its examples are the training examples of the retrieval intents
+# `<intent>/<topic id>`. They stay in content/ (one source of truth); training writes them into Rasa's input.
+CATALOGUE = PROJECT_ROOT / "content" / "catalogue"
 # Everything a trained model depends on; a change to any of these gives a new model name.
 _MODEL_INPUTS = ("nlu/data", "nlu/normalizer.py", "nlu/lexicon.yml", "nlu/rasa", "nlu/requirements-rasa.txt")
 
@@ -44,6 +49,8 @@ class RasaEnvironment:
     venv: Path
     root: Path = PROJECT_ROOT
     models_dir: Path = field(default=PROJECT_ROOT / "models")
+    # None: train on `data` alone (the NLU benchmark hands over a split it built itself).
+    catalogue: Path | None = CATALOGUE
 
     @property
     def rasa(self) -> Path:
@@ -56,6 +63,8 @@ class RasaEnvironment:
     def model_hash(self, config: Path, data: Path = TRAINING_DATA) -> str:
         digest = hashlib.sha256()
         paths = [config.resolve(), data.resolve()] + [self.root / p for p in _MODEL_INPUTS]
+        if self.catalogue is not None:
+            paths.append(self.catalogue.resolve())
         for base in paths:
             files = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else [base]
             for path in files:
@@ -74,7 +83,8 @@ class RasaEnvironment:
         if target.exists() and not force:
             return target
         self.check()
-        self.models_dir.mkdir(parents=True, exist_ok=True)
+        name = target.name.removesuffix(".tar.gz")
+        build = write_training_input(data, self.catalogue, self.models_dir / "input" / name)
         command = [
             str(self.rasa),
             "train",
@@ -82,13 +92,16 @@ class RasaEnvironment:
             "--config",
             str(config),
             "--nlu",
-            str(data),
+            str(build / "data"),
+            "--domain",
+            str(build / "domain.yml"),
             "--out",
             str(self.models_dir),
             "--fixed-model-name",
-            target.name.removesuffix(".tar.gz"),
+            name,
         ]
         completed = subprocess.run(command, cwd=self.root, env=_rasa_process_env(self.root), check=False)
+        shutil.rmtree(build, ignore_errors=True)
         if completed.returncode != 0 or not target.exists():
             raise RasaError(f"rasa train nlu failed (exit {completed.returncode})")
         return target
@@ -101,6 +114,43 @@ class RasaEnvironment:
     def serve(self, model: Path, port: int | None = None) -> RasaServer:
         self.check()
         return RasaServer(self, model, port or free_port())
+
+
+def catalogue_blocks(catalogue: Path) -> list[dict[str, str]]:
+    """The catalogue's topics as Rasa NLU blocks: `- intent: <intent>/<id>` with the topic's examples."""
+    blocks = []
+    for path in sorted(catalogue.glob("*.yml")):
+        for topic in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("topics", []):
+            examples = "".join(f"- {example}\n" for example in topic["examples"])
+            blocks.append({"intent": f"{topic['intent']}/{topic['id']}", "examples": examples})
+    return blocks
+
+
+def write_training_input(data: Path, catalogue: Path | None, out: Path) -> Path:
+    """What `rasa train nlu` reads: `data/` (nlu/data plus the catalogue as `catalogue.yml`) and a `domain.yml`
+    naming every intent and one response per retrieval label (`utter_<intent>/<topic>`, as Rasa's FAQ convention
+    expects; the app never sends them: its answers come from content/). `rasa data validate` runs on it as is."""
+    shutil.rmtree(out, ignore_errors=True)
+    (out / "data").mkdir(parents=True)
+    for path in sorted(data.glob("*.yml")):
+        shutil.copy(path, out / "data" / path.name)
+    if catalogue is not None:
+        document = {"version": "3.1", "nlu": catalogue_blocks(catalogue)}
+        (out / "data" / "catalogue.yml").write_text(_yaml(document), encoding="utf-8")
+    labels: list[str] = []
+    for path in sorted((out / "data").glob("*.yml")):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            if "intent" in block and block["intent"] not in labels:
+                labels.append(block["intent"])
+    intents = sorted({label.split("/")[0] for label in labels})
+    responses = {f"utter_{label}": [{"text": label.split("/")[1]}] for label in labels if "/" in label}
+    domain = {"version": "3.1", "intents": intents, "responses": responses}
+    (out / "domain.yml").write_text(_yaml(domain), encoding="utf-8")
+    return out
+
+
+def _yaml(document: object) -> str:
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=200)
 
 
 def free_port() -> int:

@@ -195,7 +195,22 @@ class Turn(Base):
     text: Mapped[str] = mapped_column(Text)
     intent: Mapped[str | None] = mapped_column(String(40))
     confidence: Mapped[float | None]
+    # The catalogue topic answered (content/catalogue/): SUMBER cites it, `sahabat content report` counts the
+    # questions that reached none.
+    topic: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TopicFeedback(Base):
+    """One tap on "Membantu" / "Tidak membantu" under a catalogue answer."""
+
+    __tablename__ = "topic_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(60), index=True)
+    helpful: Mapped[bool]
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ProcessedMessage(Base):

@@ -19,6 +19,7 @@ from store.models import (
     Person,
     PracticeEntry,
     Question,
+    TopicFeedback,
     Turn,
     utcnow,
 )
@@ -86,7 +87,7 @@ def erase(db: Session, person: Person) -> bool:
         )
         db.execute(update(OutboxMessage).where(*to_them).values(recipient=ERASED, person_id=None))
     db.execute(delete(Question).where(Question.asker_id == person.id))
-    for model in (Turn, ConversationState, LessonProgress, PracticeEntry, MeetingReply, ChannelIdentity):
+    for model in (Turn, TopicFeedback, ConversationState, LessonProgress, PracticeEntry, MeetingReply, ChannelIdentity):
         db.execute(delete(model).where(model.person_id == person.id))
     if person.in_directory:
         person.privacy_notice_at = person.last_channel = None

@@ -55,11 +55,15 @@ def test_intake_of_each_category(router: Router, database: Database, content: Co
 
 
 def test_the_nlu_pre_fills_the_category_and_the_story(router: Router, database: Database) -> None:
+    # Said as a complaint: the same trouble asked as a question gets its catalogue answer first (test_knowledge.py).
     run_dialog(
         router,
         NURHAYATI[1],
         [
-            ("kartu kks saya hilang", both(contains("surat kehilangan", "Sejak kapan"), lacks("Ceritakan"))),
+            (
+                "sy mau lapor kartu kks saya hilang",
+                both(contains("surat kehilangan", "Sejak kapan"), lacks("Ceritakan")),
+            ),
             ("kemarin sore", contains("Ringkasan", "KKS hilang", "kartu kks saya hilang", "kemarin sore")),
             ("kirim rahasia", contains("Nomor tiket: ADU-", "dirahasiakan")),
         ],
@@ -92,10 +96,10 @@ def test_cancelling_or_leaving_stores_nothing(router: Router, database: Database
         router,
         NURHAYATI[1],
         [
-            ("pendamping minta uang potongan", contains("koordinator", "Sejak kapan")),
+            ("mau lapor pendamping minta uang potongan", contains("koordinator", "Sejak kapan")),
             ("bulan ini", contains("Ringkasan", "Perilaku pendamping")),
             ("batal", contains("tidak dikirim")),
-            ("bantuan belum cair padahal tetangga sudah", contains("Sejak kapan")),
+            ("sy mau komplain, bantuan belum cair", contains("Sejak kapan")),
             ("menu", contains("Saya bisa membantu")),
         ],
         channel=NURHAYATI[0],
@@ -111,7 +115,7 @@ def test_looking_up_complaints_in_words(router: Router, database: Database) -> N
         NURHAYATI[1],
         [
             ("cek status pengaduan", contains("tidak punya pengaduan")),
-            ("kks tertelan mesin atm tadi pagi", contains("Sejak kapan")),
+            ("mau lapor kks tertelan mesin atm tadi pagi", contains("Sejak kapan")),
             ("hari ini", contains("Ringkasan")),
             ("kirim", contains("ADU-")),
         ],
@@ -165,12 +169,16 @@ def test_a_button_after_a_short_message_asks_for_the_story(router: Router) -> No
 
 
 def test_a_complaint_typed_in_one_message_is_category_and_story(router: Router, database: Database) -> None:
+    """Trouble told in one message is answered first (the catalogue: not allowed, where else to report); its
+    "Buat pengaduan" then takes that message as the story and asks only since when."""
     said = "pendamping minta uang 50rb buat pencairan"
+    button = payload("file_complaint", category="pendamping")
     run_dialog(
         router,
         NURHAYATI[1],
         [
-            (said, both(contains("Sejak kapan"), lacks("Ceritakan", "Pengaduan tentang apa"))),
+            (said, both(contains("Buat pengaduan", "171"), lacks("Sejak kapan"))),
+            (button, both(contains("Sejak kapan"), lacks("Ceritakan", "Pengaduan tentang apa"))),
             ("1", contains("Ringkasan", "Perilaku pendamping", said, "Hari ini")),
             ("kirim rahasia", contains("Nomor tiket: ADU-")),
         ],

@@ -173,7 +173,7 @@ async def test_an_unseen_rest_user_files_a_complaint_and_it_is_in_the_export(
             assert response.status == 200
             return "\n".join(m["text"] for m in await response.json())
 
-        assert "surat kehilangan" in await post("kks saya hilang")
+        assert "surat kehilangan" in await post("mau lapor kks saya hilang")
         assert "Ringkasan" in await post("kemarin")
         saved = await post("1")
     ticket = saved.split("Nomor tiket: ")[1][:10]

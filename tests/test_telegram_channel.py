@@ -68,8 +68,8 @@ async def test_a_conversation_with_inline_buttons_both_ways(
 
     fake.press(501, "/ask_rights")
     await fake.wait_for(lambda: len(fake.answered) == 1 and len(fake.texts_to(501)) >= 2)
-    rights = content.default_topic("ask_rights")
-    assert rights is not None and rights.text[:40] in "\n".join(fake.texts_to(501))
+    rights = content.overview("ask_rights")
+    assert rights is not None and rights.answer[:40] in "\n".join(fake.texts_to(501))
 
 
 async def test_the_commands_menu_and_deep_links_reach_the_dialogue(
@@ -79,9 +79,9 @@ async def test_the_commands_menu_and_deep_links_reach_the_dialogue(
     assert "scope" not in default and {c["command"] for c in default["commands"]} >= {"menu", "hak", "pengaduan"}
 
     fake.say(502, "/hak")
-    rights = content.default_topic("ask_rights")
+    rights = content.overview("ask_rights")
     assert rights is not None
-    await fake.wait_for(lambda: any(rights.text[:40] in t for t in fake.texts_to(502)))
+    await fake.wait_for(lambda: any(rights.answer[:40] in t for t in fake.texts_to(502)))
 
     fake.say(502, "/start KLP-7Q2X")
 
@@ -158,9 +158,9 @@ async def test_a_long_payload_button_press_is_routed_like_the_payload(
     with database.session() as db:
         key = channels.short_payload(db, '/ask_rights{"note": "' + "n" * 80 + '"}', 64)
     fake.press(504, key)
-    rights = content.default_topic("ask_rights")
+    rights = content.overview("ask_rights")
     assert rights is not None
-    await fake.wait_for(lambda: any(rights.text[:40] in t for t in fake.texts_to(504)))
+    await fake.wait_for(lambda: any(rights.answer[:40] in t for t in fake.texts_to(504)))
 
 
 @pytest.fixture

@@ -161,16 +161,16 @@ async def test_a_conversation_with_a_list_and_picks_both_ways(app: App, graph: F
     assert {"id": "/ask_rights", "title": "Hak peserta"} in rows and all(len(r["title"]) <= 24 for r in rows)
     assert "Sahabat KPM" in bodies(graph.to(IBU))
 
-    rights = content.default_topic("ask_rights")
+    rights = content.overview("ask_rights")
     assert rights is not None
     assert await app.post(fake_graph.list_reply(IBU, "wamid.IN2", "/ask_rights", "Hak peserta")) == 200
-    await graph.wait_for(lambda: rights.text[:40] in bodies(graph.to(IBU)))
+    await graph.wait_for(lambda: rights.answer[:40] in bodies(graph.to(IBU)))
 
     before = len(graph.to(IBU))
     assert await app.post(fake_graph.button_reply(IBU, "wamid.IN3", "/ask_obligations", "Kewajiban")) == 200
-    obligations = content.default_topic("ask_obligations")
+    obligations = content.overview("ask_obligations")
     assert obligations is not None
-    await graph.wait_for(lambda: obligations.text[:40] in bodies(graph.to(IBU)[before:]))
+    await graph.wait_for(lambda: obligations.answer[:40] in bodies(graph.to(IBU)[before:]))
 
 
 async def test_unsupported_messages_get_a_friendly_answer(app: App, graph: FakeGraphApi, content: Content) -> None:

@@ -10,8 +10,16 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.nlu.constants import RESPONSE_SELECTOR_PROPERTY_NAME
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.utils.tensorflow.constants import RANKING_LENGTH
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_RESPONSE_KEY,
+    RESPONSE_IDENTIFIER_DELIMITER,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix
@@ -122,3 +130,63 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
         except ValueError:
             pass
         return component
+
+
+def _selection(keys: np.ndarray, probabilities: np.ndarray, ranking_length: int) -> dict[str, Any]:
+    """One entry of Rasa's `response_selector` parse output: the best key and a ranking, best first."""
+    order = np.argsort(-probabilities)[:ranking_length]
+    ranking = [{"id": None, "confidence": float(probabilities[i]), "intent_response_key": str(keys[i])} for i in order]
+    best = ranking[0]["intent_response_key"]
+    return {
+        "response": {
+            "id": None,
+            "responses": None,
+            "response_templates": None,
+            "confidence": ranking[0]["confidence"],
+            "intent_response_key": best,
+            "utter_action": f"utter_{best}",
+            "template_name": f"utter_{best}",
+        },
+        "ranking": ranking,
+    }
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class TopicClassifier(TfidfLogisticRegressionClassifier):
+    """Which catalogue topic a question asks: Rasa's retrieval intents (`ask_card/kks_hilang`) without DIET.
+
+    Trained on the INTENT_RESPONSE_KEY of the retrieval examples (the intent classifier before it learns their
+    parent intent, as Rasa does). It writes Rasa's own `response_selector` output: under the predicted intent, its
+    topics ranked with probabilities renormalised within that intent (what a per-intent ResponseSelector gives),
+    and under `default` all topics. ResponseSelector (DIET) was not used: training and parsing must stay fast
+    (README "NLU", config.yml).
+    """
+
+    def _create_training_matrix(self, training_data: TrainingData) -> tuple[csr_matrix, list[str]]:
+        examples = [e for e in training_data.intent_examples if e.get(INTENT_RESPONSE_KEY) and e.get(TEXT)]
+        if not examples:
+            return csr_matrix((0, 0)), []
+        return self._create_X(examples), [e.get(INTENT_RESPONSE_KEY) for e in examples]
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if not hasattr(self.clf, "classes_"):  # nothing to learn from: no retrieval examples
+            return messages
+        keys = np.asarray(self.clf.classes_)
+        parents = np.asarray([str(key).split(RESPONSE_IDENTIFIER_DELIMITER)[0] for key in keys])
+        probabilities = self.clf.predict_proba(self._create_X(messages))
+        length = int(self.config[RANKING_LENGTH]) or len(keys)
+        for message, row in zip(messages, probabilities):
+            selector: dict[str, Any] = {
+                "all_retrieval_intents": sorted(set(parents.tolist())),
+                "default": _selection(keys, row, length),
+            }
+            intent = (message.get(INTENT) or {}).get("name")
+            if intent in selector["all_retrieval_intents"]:
+                mask = parents == intent
+                within = row[mask] / max(float(row[mask].sum()), 1e-12)
+                selector[intent] = _selection(keys[mask], within, length)
+            message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selector, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

@@ -9,8 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-# TEMPORARY: 0010 (the catalogue branch) is not on this branch yet; the lead points this at "0010" when merging.
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
