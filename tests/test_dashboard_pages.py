@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.dialogue import Inbound
 from common.enums import Channel
+from common.messages import Payload
 from content.loader import Content
 from dashboard.pages.questions import QueueQuestions, UnhelpfulTopic, WaitingQuestion
 from dashboard.site import staff_dashboard
@@ -212,3 +213,25 @@ async def test_the_pertanyaan_page_shows_the_questions_in_view_with_their_age(
     assert {name for name, (_, text) in ASKED.items() if text in shown} == QUESTIONS_SEEN[who]
     assert "3 hari" in shown and "lewat 2 hari kerja" in shown
     assert ("Antrean koordinator" in shown) == ("queue" in QUESTIONS_SEEN[who])
+
+
+async def test_the_pertanyaan_page_lists_topics_rated_not_helpful(world: World, content: Content) -> None:
+    world.clock.now = FILED
+    for sender, helpful in [("8101", "0"), ("8102", "0"), ("8103", "1")]:
+        world.router.handle(
+            Inbound(Channel.TELEGRAM, sender, Payload.of("rate_answer", topic="kks_hilang", helpful=helpful).render())
+        )
+    world.clock.now = READ
+    app = web.Application()
+    staff_dashboard(
+        world.database,
+        content,
+        secure=False,
+        channels=BOTH_CHANNELS,
+        clock=world.clock,
+        questions_source=QueueQuestions(),
+    ).add_routes(app)
+    client = await client_for(world, app)
+    await client.get(sign_in_path(world.router, RINA))
+    shown = await page(client, "/dasbor/pertanyaan")
+    assert 'kks_hilang</td><td class="n">2</td>' in shown

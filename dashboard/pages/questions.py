@@ -12,6 +12,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from dashboard.web import PageBuilder, PageRequest
+from store import catalogue
 from store.reports import questions
 from store.reports.scope import Scope
 
@@ -51,8 +52,9 @@ def page_for(source: QuestionSource) -> PageBuilder:
 
 
 class QueueQuestions:
-    """The question queue in the database (store/reports/questions.py). Ratings of catalogue answers are not
-    stored yet, so no topic is listed as not helpful."""
+    """The question queue in the database (store/reports/questions.py), and the catalogue topics rated "Tidak
+    membantu" (store/catalogue.py). Ratings are about the content, which is the same for everyone, so they are
+    counted programme-wide: they name a topic and a number, never who rated."""
 
     def waiting(self, db: Session, scope: Scope, now: dt.datetime) -> list[WaitingQuestion]:
         return [
@@ -60,4 +62,4 @@ class QueueQuestions:
         ]
 
     def unhelpful(self, db: Session, scope: Scope, since: dt.datetime) -> list[UnhelpfulTopic]:
-        return []
+        return [UnhelpfulTopic(v.topic, v.unhelpful) for v in catalogue.votes(db, since) if v.unhelpful]
