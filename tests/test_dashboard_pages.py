@@ -189,15 +189,8 @@ ASKED = {
 }
 
 
-@pytest.mark.parametrize("who", EVERYONE, ids=["rina", "dewi", "yohanes", "admin"])
-async def test_the_pertanyaan_page_shows_the_questions_in_view_with_their_age(
-    world: World, content: Content, who: tuple[Channel, str]
-) -> None:
-    world.clock.now = FILED
-    for asker, text in ASKED.values():
-        world.router.handle(Inbound(asker[0], asker[1], "/send_question"))
-        world.router.handle(Inbound(asker[0], asker[1], text))
-    world.clock.now = READ
+async def pertanyaan_page(world: World, content: Content, who: tuple[Channel, str]) -> str:
+    """The Pertanyaan page as `who` sees it, with the question queue plugged in as `bot/app.py` does."""
     app = web.Application()
     staff_dashboard(
         world.database,
@@ -209,7 +202,19 @@ async def test_the_pertanyaan_page_shows_the_questions_in_view_with_their_age(
     ).add_routes(app)
     client = await client_for(world, app)
     await client.get(sign_in_path(world.router, who))
-    shown = await page(client, "/dasbor/pertanyaan")
+    return await page(client, "/dasbor/pertanyaan")
+
+
+@pytest.mark.parametrize("who", EVERYONE, ids=["rina", "dewi", "yohanes", "admin"])
+async def test_the_pertanyaan_page_shows_the_questions_in_view_with_their_age(
+    world: World, content: Content, who: tuple[Channel, str]
+) -> None:
+    world.clock.now = FILED
+    for asker, text in ASKED.values():
+        world.router.handle(Inbound(asker[0], asker[1], "/send_question"))
+        world.router.handle(Inbound(asker[0], asker[1], text))
+    world.clock.now = READ
+    shown = await pertanyaan_page(world, content, who)
     assert {name for name, (_, text) in ASKED.items() if text in shown} == QUESTIONS_SEEN[who]
     assert "3 hari" in shown and "lewat 2 hari kerja" in shown
     assert ("Antrean koordinator" in shown) == ("queue" in QUESTIONS_SEEN[who])
@@ -222,16 +227,5 @@ async def test_the_pertanyaan_page_lists_topics_rated_not_helpful(world: World, 
             Inbound(Channel.TELEGRAM, sender, Payload.of("rate_answer", topic="kks_hilang", helpful=helpful).render())
         )
     world.clock.now = READ
-    app = web.Application()
-    staff_dashboard(
-        world.database,
-        content,
-        secure=False,
-        channels=BOTH_CHANNELS,
-        clock=world.clock,
-        questions_source=QueueQuestions(),
-    ).add_routes(app)
-    client = await client_for(world, app)
-    await client.get(sign_in_path(world.router, RINA))
-    shown = await page(client, "/dasbor/pertanyaan")
+    shown = await pertanyaan_page(world, content, RINA)
     assert 'kks_hilang</td><td class="n">2</td>' in shown
