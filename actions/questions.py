@@ -213,8 +213,8 @@ def _question(request: Request, for_update: bool = True, raw: str | None = None)
     return question if question is not None and questions.may_answer(request.db, request.person, question) else None
 
 
-def answer(request: Request) -> list[Reply]:
-    """ "Jawab": I am writing the answer; my next message is it."""
+def _open_to_her(request: Request) -> Question | list[Reply]:
+    """The open question the button names, or why she cannot take it (gone, or someone else is answering it)."""
     t = texts(request.content)
     question = _question(request)
     back = (Option(t.inbox_button, INBOX_PAYLOAD),)
@@ -223,6 +223,14 @@ def answer(request: Request) -> list[Reply]:
     holder = questions.claim_holder(request.db, question, request.person, request.now)
     if holder is not None:
         return [Reply(t.taken.format(name=holder.name or ""), back)]
+    return question
+
+
+def answer(request: Request) -> list[Reply]:
+    """ "Jawab": I am writing the answer; my next message is it."""
+    question = _open_to_her(request)
+    if isinstance(question, list):
+        return question
     questions.claim(question, request.person, request.now)
     state = AnswerState(question=question.id)
     forms.start(request, ANSWER, state)
@@ -243,13 +251,10 @@ def _ask_answer(request: Request, state: AnswerState) -> list[Reply]:
 def close(request: Request) -> list[Reply]:
     """ "Tutup tanpa jawaban": answered in person, or nothing to answer; she is told it was read."""
     t = texts(request.content)
-    question = _question(request)
+    question = _open_to_her(request)
+    if isinstance(question, list):
+        return question
     back = (Option(t.inbox_button, INBOX_PAYLOAD),)
-    if question is None or question.status not in OPEN_QUESTION_STATUSES:
-        return [Reply(t.gone, back)]
-    holder = questions.claim_holder(request.db, question, request.person, request.now)
-    if holder is not None:
-        return [Reply(t.taken.format(name=holder.name or ""), back)]
     question.status, question.closed_at = QuestionStatus.CLOSED, request.now
     question.claimed_by, question.claimed_by_id = request.person, request.person.id
     notice = t.closed_notice.format(who=_who_is(request.content, request.person), question=_preview(question.text))

@@ -24,13 +24,11 @@ import socket
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -40,8 +38,8 @@ from store.db import Database  # noqa: E402
 from tests import fake_graph  # noqa: E402
 from tests.fake_graph import FakeGraphApi  # noqa: E402
 from tests.fake_telegram import TOKEN, FakeBotApi  # noqa: E402
+from tests.scratch_db import scratch_postgres  # noqa: E402
 
-POSTGRES_ADMIN_URL = os.environ.get("SAHABAT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 # What KPM ask most, as they type it: each chat sends one of these.
 QUESTIONS = (
     "kapan bansos pkh cair",
@@ -99,18 +97,13 @@ def fresh_database(url: str | None) -> Iterator[Database]:
         yield db
         db.dispose()
         return
-    name = f"sahabat_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    db = Database(f"{base}/{name}")
-    try:
-        db.migrate()
-        yield db
-    finally:
-        db.dispose()
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres("sahabat_bench") as scratch:
+        db = Database(scratch)
+        try:
+            db.migrate()
+            yield db
+        finally:
+            db.dispose()
 
 
 @contextlib.contextmanager

@@ -23,14 +23,12 @@ import sys
 import tempfile
 import time
 import timeit
-import uuid
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp
-import psycopg
 from aiohttp import web
 from sqlalchemy import insert, select
 
@@ -56,8 +54,8 @@ from store.models import (
     Turn,
 )
 from store.workdays import add_working_days
+from tests.scratch_db import scratch_postgres
 
-POSTGRES_ADMIN_URL = os.environ.get("SAHABAT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 KOORDINATOR, PENDAMPING_EACH, GROUP_SIZE = 10, 10, 20
 PAGES = {
     "pengaduan": "/dasbor",
@@ -559,15 +557,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             run("SQLite", f"sqlite:///{tmp}/bench.db", args, content)
     if "postgresql" in args.databases:
-        name = f"sahabat_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-        try:
-            run("PostgreSQL", f"{base}/{name}", args, content)
-        finally:
-            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        with scratch_postgres("sahabat_bench") as url:
+            run("PostgreSQL", url, args, content)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from common.enums import STAFF_ROLES, ComplaintEventKind, ComplaintStatus, Level, MemberRole, OutboxKind, Role
 from common.messages import Option, Reply
-from store import outbox, reach
+from store import outbox
 from store.models import Complaint, ComplaintEvent, Membership, Person, Region
 from store.reach import Channels
 from store.workdays import add_working_days, as_utc
@@ -222,18 +222,7 @@ def notify(
     news of a case, and on REST it waits for her next message). False if she cannot be reached here."""
     if person is None:
         return False
-    address = reach.address(db, person.id, channels, can_wait=True)
-    if address is None:
-        return False
-    return outbox.enqueue(
-        db,
-        channel=address.channel,
-        recipient=address.external_id,
-        message=Reply(text, options),
-        kind=OutboxKind.COMPLAINT,
-        dedup_key=dedup_key,
-        person_id=person.id,
-    )
+    return outbox.to_person(db, channels, person, Reply(text, options), OutboxKind.COMPLAINT, dedup_key)
 
 
 def handlers(db: Session, complaint: Complaint, watchers: bool = True) -> list[Person]:

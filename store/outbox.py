@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 
 from common.enums import Channel, Delivery, OutboxKind, OutboxStatus, lane_of
 from common.messages import Reply
+from store import reach
 from store.dashboard_access import LOGIN_PATH, mask_login_links
 from store.db import affected
 from store.locks import ProcessMark, owner_alive
-from store.models import ChannelIdentity, OutboxMessage
+from store.models import ChannelIdentity, OutboxMessage, Person
+from store.reach import Channels
 
 
 def enqueue(
@@ -143,6 +145,31 @@ def claim(db: Session, message_id: int, now: datetime, owner: int | None = None)
         .values(status=OutboxStatus.SENDING, claimed_at=now, claimed_by=owner, attempts=OutboxMessage.attempts + 1)
     )
     return affected(result) == 1
+
+
+def to_person(
+    db: Session,
+    channels: Channels,
+    person: Person,
+    message: Reply,
+    kind: OutboxKind,
+    dedup_key: str,
+) -> bool:
+    """One message to a person where the reach rule finds her (store/reach.py), waiting for her next message on
+    REST. Not stopped by BERHENTI: callers send only what answers her or is her work (case news, her question's
+    answer). False if she cannot be reached on any configured channel."""
+    address = reach.address(db, person.id, channels, can_wait=True)
+    if address is None:
+        return False
+    return enqueue(
+        db,
+        channel=address.channel,
+        recipient=address.external_id,
+        message=message,
+        kind=kind,
+        dedup_key=dedup_key,
+        person_id=person.id,
+    )
 
 
 def mark_sent(db: Session, message_id: int, platform_id: str, now: datetime) -> None:

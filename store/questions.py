@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from common.enums import OPEN_QUESTION_STATUSES, STAFF_ROLES, Direction, OutboxKind, QuestionStatus, Role
 from common.messages import Option, Payload, Reply
-from store import complaints, outbox, reach
+from store import complaints, outbox
 from store.models import ConversationState, Person, Question, Region, Turn
 from store.privacy import mask_personal_numbers
 from store.reach import Channels
@@ -257,15 +257,4 @@ def tell(
 ) -> bool:
     """One outbox message where the reach rule finds her (BERHENTI does not stop it: it answers her own question,
     or is work for staff); on REST it waits for her next message. False if she cannot be reached here."""
-    address = reach.address(db, person.id, channels, can_wait=True)
-    if address is None:
-        return False
-    return outbox.enqueue(
-        db,
-        channel=address.channel,
-        recipient=address.external_id,
-        message=Reply(text, tuple(options)),
-        kind=kind,
-        dedup_key=dedup_key,
-        person_id=person.id,
-    )
+    return outbox.to_person(db, channels, person, Reply(text, tuple(options)), kind, dedup_key)

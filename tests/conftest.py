@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from content.loader import Content, load_content
@@ -17,8 +15,8 @@ from nlu.client import NluClient
 from nlu.rasa_env import RasaEnvironment
 from store.db import Database
 from tests import network_guard
+from tests.scratch_db import scratch_postgres
 
-POSTGRES_ADMIN_URL = os.environ.get("SAHABAT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 ROOT = Path(__file__).resolve().parents[1]
 
 # From the first import on, session fixtures included: no test reaches past this machine.
@@ -43,18 +41,13 @@ def fresh_database(kind: str, tmp_path: Path) -> Iterator[Database]:
         yield db
         db.dispose()
         return
-    name = f"sahabat_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    db = Database(f"{base}/{name}")
-    try:
-        db.migrate()
-        yield db
-    finally:
-        db.dispose()
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres("sahabat_test") as url:
+        db = Database(url)
+        try:
+            db.migrate()
+            yield db
+        finally:
+            db.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -23,8 +23,8 @@ from sqlalchemy import insert, select
 from bot.channels.telegram import LIMITS
 from store.db import Database
 from store.models import Lease, OutboxMessage
-from tests.conftest import POSTGRES_ADMIN_URL
 from tests.fake_telegram import TOKEN, FakeBotApi
+from tests.scratch_db import POSTGRES_ADMIN_URL
 from tests.test_app_channels import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
