@@ -209,7 +209,9 @@ class OutboxSender:
             log.exception("%s outbox: message %d", self.channel, row.id)
             await asyncio.to_thread(self._failed, row.id, SendFailure("retry", repr(error)))
         else:
-            await asyncio.to_thread(self._in_session, outbox.mark_sent, row.id, platform_id, datetime.now(UTC))
+            await asyncio.to_thread(
+                self._in_session, outbox.mark_sent, row.id, platform_id, datetime.now(UTC), row.message
+            )
 
     def _failed(self, message_id: int, failure: SendFailure) -> None:
         with self.db.session() as db:

@@ -7,7 +7,9 @@ a chat with a message in flight or sent less than the chat's interval ago.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -172,23 +174,19 @@ def to_person(
     )
 
 
-def mark_sent(db: Session, message_id: int, platform_id: str, now: datetime) -> None:
-    db.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(status=OutboxStatus.SENT, platform_id=platform_id, sent_at=now, last_error=None)
-    )
-    forget_sign_in_links(db, [message_id])
+def mark_sent(db: Session, message_id: int, platform_id: str, now: datetime, message: Reply | None = None) -> None:
+    """`message` is the row's message as sent: one that carried a sign-in link is kept without it."""
+    values = dict(status=OutboxStatus.SENT, platform_id=platform_id, sent_at=now, last_error=None)
+    db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values, **_kept(message)))
 
 
-def forget_sign_in_links(db: Session, message_ids: list[int]) -> None:
+def _kept(message: Reply | None) -> dict[str, Any]:
     """A sent row keeps its body for the record, but not a dashboard sign-in token: once it went, the link is
-    masked (it was single-use and short-lived anyway; nobody reading the outbox table may use it)."""
-    for message_id in message_ids:
-        row = db.get(OutboxMessage, message_id)  # usually already in the session: the sender claimed it
-        text = row.body.get("text") if row is not None else None
-        if row is not None and isinstance(text, str) and LOGIN_PATH in text:
-            row.body = {**row.body, "text": mask_login_links(text)}
+    masked (it was single-use and short-lived anyway; nobody reading the outbox table may use it). Decided from
+    the message the sender already holds, so sending reads nothing more."""
+    if message is None or LOGIN_PATH not in message.text:
+        return {}
+    return {"body": replace(message, text=mask_login_links(message.text)).as_body()}
 
 
 def mark_retry(db: Session, message_id: int, error: str, not_before: datetime, parts_sent: int = 0) -> None:
@@ -265,13 +263,19 @@ def claim_for_hand_over(
     return rows
 
 
-def handed_over(db: Session, message_ids: list[int], now: datetime) -> None:
+def handed_over(db: Session, sent: list[tuple[int, Reply]], now: datetime) -> None:
+    """The answer that carried these waiting rows (id, message) was written: they count as sent."""
     db.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == OutboxStatus.SENDING)
+        .where(
+            OutboxMessage.id.in_([message_id for message_id, _ in sent]), OutboxMessage.status == OutboxStatus.SENDING
+        )
         .values(status=OutboxStatus.SENT, sent_at=now, claimed_by=None)
     )
-    forget_sign_in_links(db, message_ids)
+    for message_id, message in sent:
+        kept = _kept(message)
+        if kept:
+            db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**kept))
 
 
 def not_handed_over(db: Session, message_ids: list[int]) -> None:

@@ -72,7 +72,7 @@ async def webhook(request: web.Request) -> web.Response:
     except Exception:  # the client went away: what waited for her waits for her next message
         await asyncio.to_thread(_in_session, router, outbox.not_handed_over, ids)
         raise
-    await asyncio.to_thread(_in_session, router, outbox.handed_over, ids, datetime.now(UTC))
+    await asyncio.to_thread(_in_session, router, outbox.handed_over, waiting, datetime.now(UTC))
     return response
 
 
