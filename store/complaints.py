@@ -124,7 +124,8 @@ def reported_by(db: Session, person: Person, statuses: Sequence[ComplaintStatus]
     return list(db.scalars(query.order_by(Complaint.id)))
 
 
-def _ancestors(region: Region | None) -> list[int]:
+def region_chain(region: Region | None) -> list[int]:
+    """The region's id and its parents' ids, nearest first (kelurahan, kecamatan, kabupaten, provinsi)."""
     ids = []
     while region is not None:
         ids.append(region.id)
@@ -136,13 +137,13 @@ def region_koordinator(db: Session, region: Region | None, excluded: Iterable[in
     """A koordinator working in the same kecamatan as this region, else in the same kabupaten/kota."""
     if region is None:
         return None
-    chain = _ancestors(region)  # kelurahan, kecamatan, kabupaten, (provinsi)
+    chain = region_chain(region)  # kelurahan, kecamatan, kabupaten, (provinsi)
     koordinators = [
         p for p in db.scalars(select(Person).where(Person.role == Role.KOORDINATOR)) if p.id not in excluded
     ]
     for level in chain[1:3]:
         for person in sorted(koordinators, key=lambda p: p.id):
-            if level in _ancestors(person.region):
+            if level in region_chain(person.region):
                 return person
     return None
 

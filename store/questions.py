@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from common.enums import OPEN_QUESTION_STATUSES, STAFF_ROLES, Direction, OutboxKind, QuestionStatus, Role
 from common.messages import Option, Payload, Reply
 from store import complaints, outbox
-from store.models import ConversationState, Person, Question, Region, Turn
+from store.models import ConversationState, Person, Question, Turn
 from store.privacy import mask_personal_numbers
 from store.reach import Channels
 from store.workdays import DEFAULT_ZONE, add_working_days, as_utc
@@ -121,19 +121,11 @@ def is_overdue(question: Question, now: datetime) -> bool:
     return question.status in OPEN_QUESTION_STATUSES and as_utc(now) > due_at(question)
 
 
-def _ancestors(region: Region | None) -> list[int]:
-    ids = []
-    while region is not None:
-        ids.append(region.id)
-        region = region.parent
-    return ids
-
-
 def in_area(db: Session, koordinator: Person, asker: Person) -> bool:
     """The koordinator works in the family's kecamatan, or is the one her questions go to (of her kabupaten/kota
     when her kecamatan has none)."""
-    chain = _ancestors(asker.region)
-    if len(chain) > 1 and chain[1] in _ancestors(koordinator.region):
+    chain = complaints.region_chain(asker.region)
+    if len(chain) > 1 and chain[1] in complaints.region_chain(koordinator.region):
         return True
     found = queue_koordinator(db, asker)
     return found is not None and found.id == koordinator.id
