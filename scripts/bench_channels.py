@@ -38,7 +38,7 @@ from store.db import Database  # noqa: E402
 from tests import fake_graph  # noqa: E402
 from tests.fake_graph import FakeGraphApi  # noqa: E402
 from tests.fake_telegram import TOKEN, FakeBotApi  # noqa: E402
-from tests.scratch_db import scratch_postgres  # noqa: E402
+from tests.scratch_db import migrated, scratch_postgres  # noqa: E402
 
 # What KPM ask most, as they type it: each chat sends one of these.
 QUESTIONS = (
@@ -92,18 +92,11 @@ def free_port() -> int:
 @contextlib.contextmanager
 def fresh_database(url: str | None) -> Iterator[Database]:
     if url:
-        db = Database(url)
-        db.migrate()
-        yield db
-        db.dispose()
-        return
-    with scratch_postgres("sahabat_bench") as scratch:
-        db = Database(scratch)
-        try:
-            db.migrate()
+        with migrated(url) as db:
             yield db
-        finally:
-            db.dispose()
+        return
+    with scratch_postgres("sahabat_bench") as scratch, migrated(scratch) as db:
+        yield db
 
 
 @contextlib.contextmanager
@@ -276,13 +269,7 @@ async def bench(chats: int, database: str | None, telegram_limit: int, only: lis
                 "SAHABAT_DATABASE_URL": db.url,
                 "SAHABAT_NLU_URL": nlu,
                 "SAHABAT_REST_PORT": str(port),
-                "TELEGRAM_BOT_TOKEN": TOKEN,
-                "TELEGRAM_API_BASE_URL": telegram.base_url,
-                "WHATSAPP_TOKEN": fake_graph.TOKEN,
-                "WHATSAPP_PHONE_NUMBER_ID": fake_graph.PHONE_NUMBER_ID,
-                "WHATSAPP_APP_SECRET": fake_graph.APP_SECRET,
-                "WHATSAPP_VERIFY_TOKEN": fake_graph.VERIFY_TOKEN,
-                "WHATSAPP_API_BASE_URL": graph.base_url,
+                **fake_graph.platform_env(TOKEN, telegram.base_url, graph),
             }
             print(f"{chats} chats, each one question, on each channel; database {db.engine.dialect.name}; log {log}")
             print(f"machine load average (1 min) at the start: {os.getloadavg()[0]:.1f}", flush=True)

@@ -15,7 +15,7 @@ from nlu.client import NluClient
 from nlu.rasa_env import RasaEnvironment
 from store.db import Database
 from tests import network_guard
-from tests.scratch_db import scratch_postgres
+from tests.scratch_db import migrated, scratch_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,18 +36,11 @@ def no_network() -> Iterator[None]:
 def fresh_database(kind: str, tmp_path: Path) -> Iterator[Database]:
     """A migrated, empty database; PostgreSQL gets a database of its own, dropped afterwards."""
     if kind == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'test.db'}")
-        db.migrate()
-        yield db
-        db.dispose()
-        return
-    with scratch_postgres("sahabat_test") as url:
-        db = Database(url)
-        try:
-            db.migrate()
+        with migrated(f"sqlite:///{tmp_path / 'test.db'}") as db:
             yield db
-        finally:
-            db.dispose()
+        return
+    with scratch_postgres("sahabat_test") as url, migrated(url) as db:
+        yield db
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.settings import WhatsAppSettings
+
 VERSION = "v21.0"
 PHONE_NUMBER_ID = "109876543210"
 TOKEN = "wa-test-token"
@@ -144,3 +146,28 @@ def status(wamid: str, state: str, recipient: str, errors: list[dict[str, Any]] 
     if errors:
         item["errors"] = errors
     return webhook({"statuses": [item]})
+
+
+def settings_for(graph: FakeGraphApi, **overrides: Any) -> WhatsAppSettings:
+    """The app's WhatsApp settings pointed at this fake Graph API (80 msg/s, Meta's default throughput)."""
+    return WhatsAppSettings(
+        token=TOKEN,
+        phone_number_id=PHONE_NUMBER_ID,
+        app_secret=APP_SECRET,
+        verify_token=VERIFY_TOKEN,
+        api_base_url=graph.base_url,
+        **{"rate": 80, **overrides},
+    )
+
+
+def platform_env(telegram_token: str, telegram_base_url: str, graph: FakeGraphApi) -> dict[str, str]:
+    """The environment variables that point a `sahabat run` process at a fake Bot API and this fake Graph API."""
+    return {
+        "TELEGRAM_BOT_TOKEN": telegram_token,
+        "TELEGRAM_API_BASE_URL": telegram_base_url,
+        "WHATSAPP_TOKEN": TOKEN,
+        "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+        "WHATSAPP_APP_SECRET": APP_SECRET,
+        "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
+        "WHATSAPP_API_BASE_URL": graph.base_url,
+    }

@@ -262,3 +262,9 @@ class FakeBotApi:
             "from": self.bot_user(),
             "text": params.get("text", ""),
         }
+
+
+def keyboard(message: dict[str, Any]) -> list[tuple[str, str]]:
+    """The inline keyboard of a sent message as (text, callback data) pairs."""
+    markup = message.get("reply_markup") or {}
+    return [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 import psycopg
 
+from store.db import Database
+
 POSTGRES_ADMIN_URL = os.environ.get("SAHABAT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -24,3 +26,14 @@ def scratch_postgres(prefix: str) -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def migrated(url: str) -> Iterator[Database]:
+    """The database at `url`, brought to the newest migration, its connections closed afterwards."""
+    db = Database(url)
+    try:
+        db.migrate()
+        yield db
+    finally:
+        db.dispose()

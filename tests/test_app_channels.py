@@ -53,13 +53,7 @@ async def test_the_app_serves_telegram_and_whatsapp_from_environment_variables(
         "SAHABAT_DATABASE_URL": database.url,
         "SAHABAT_NLU_URL": nlu_url,
         "SAHABAT_REST_PORT": str(port),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": telegram.base_url,
-        "WHATSAPP_TOKEN": fake_graph.TOKEN,
-        "WHATSAPP_PHONE_NUMBER_ID": fake_graph.PHONE_NUMBER_ID,
-        "WHATSAPP_APP_SECRET": fake_graph.APP_SECRET,
-        "WHATSAPP_VERIFY_TOKEN": fake_graph.VERIFY_TOKEN,
-        "WHATSAPP_API_BASE_URL": graph.base_url,
+        **fake_graph.platform_env(TOKEN, telegram.base_url, graph),
     }
     log = tmp_path / "app.log"
     with log.open("ab") as stderr:

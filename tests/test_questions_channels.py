@@ -17,7 +17,7 @@ from bot.budget import LocalBudget
 from bot.channels.telegram import TelegramChannel
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.dialogue import Router
-from bot.settings import Settings, TelegramSettings, WhatsAppSettings
+from bot.settings import Settings, TelegramSettings
 from common.enums import OutboxKind, OutboxStatus
 from content.loader import Content
 from nlu.client import NluClient
@@ -28,21 +28,10 @@ from tests import fake_graph
 from tests.complaint_world import NURHAYATI, RINA, build
 from tests.dialog import BOTH_CHANNELS
 from tests.fake_graph import FakeGraphApi
-from tests.fake_telegram import TOKEN, FakeBotApi
+from tests.fake_telegram import TOKEN, FakeBotApi, keyboard
 
 ASKED = "bu kapan pkh tahap 4 cair di kelurahan saya"
 ANSWERED = "Tahap 4 di Pasar Bengkulu cair minggu depan lewat BRI, Bu."
-
-
-def whatsapp_settings(graph: FakeGraphApi) -> WhatsAppSettings:
-    return WhatsAppSettings(
-        token=fake_graph.TOKEN,
-        phone_number_id=fake_graph.PHONE_NUMBER_ID,
-        app_secret=fake_graph.APP_SECRET,
-        verify_token=fake_graph.VERIFY_TOKEN,
-        api_base_url=graph.base_url,
-        rate=80,
-    )
 
 
 def texts(messages: list[dict[str, Any]]) -> str:
@@ -50,11 +39,6 @@ def texts(messages: list[dict[str, Any]]) -> str:
         m["text"]["body"] if m["type"] == "text" else m.get("interactive", {}).get("body", {}).get("text", "")
         for m in messages
     )
-
-
-def keyboard(message: dict[str, Any]) -> list[tuple[str, str]]:
-    markup = message.get("reply_markup") or {}
-    return [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
 
 
 class Deployment:
@@ -79,9 +63,9 @@ async def deployment(database: Database, content: Content, nlu: NluClient) -> As
     await graph.start()
     await telegram.start()
     router = Router(database, content, nlu, channels=BOTH_CHANNELS)
-    settings = Settings(whatsapp=whatsapp_settings(graph), telegram=TelegramSettings(TOKEN, telegram.base_url))
+    settings = Settings(whatsapp=fake_graph.settings_for(graph), telegram=TelegramSettings(TOKEN, telegram.base_url))
     services = Services(settings, database, content, nlu, router)
-    wa_settings = whatsapp_settings(graph)
+    wa_settings = fake_graph.settings_for(graph)
     whatsapp = WhatsAppChannel(
         wa_settings, router, database, content, whatsapp_transport(wa_settings, database, content)
     )

@@ -25,7 +25,7 @@ from store import channels, outbox
 from store.db import Database
 from store.models import ChannelIdentity, OutboxMessage, Person, Turn
 from tests.dialog import BOTH_CHANNELS
-from tests.fake_telegram import TOKEN, FakeBotApi
+from tests.fake_telegram import TOKEN, FakeBotApi, keyboard
 from tests.waiting import wait_for
 
 
@@ -50,11 +50,6 @@ async def polling(
     await channel.start()
     yield channel
     await channel.stop()
-
-
-def keyboard(message: dict[str, Any]) -> list[tuple[str, str]]:
-    markup = message.get("reply_markup") or {}
-    return [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
 
 
 async def test_a_conversation_with_inline_buttons_both_ways(

@@ -45,15 +45,8 @@ async def graph() -> AsyncIterator[FakeGraphApi]:
 
 
 def settings_for(graph: FakeGraphApi) -> WhatsAppSettings:
-    return WhatsAppSettings(
-        token=fake_graph.TOKEN,
-        phone_number_id=fake_graph.PHONE_NUMBER_ID,
-        app_secret=fake_graph.APP_SECRET,
-        verify_token=fake_graph.VERIFY_TOKEN,
-        api_base_url=graph.base_url,
-        rate=80,
-        templates={OutboxKind.REMINDER: "pengingat_pertemuan", OutboxKind.BROADCAST: "pengumuman_kelompok"},
-    )
+    templates = {OutboxKind.REMINDER: "pengingat_pertemuan", OutboxKind.BROADCAST: "pengumuman_kelompok"}
+    return fake_graph.settings_for(graph, templates=templates)
 
 
 @dataclass
