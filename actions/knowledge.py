@@ -4,7 +4,6 @@ line, then what she can do next (follow-ups, "Buat pengaduan" when the topic has
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from actions.replies import MAX_OPTIONS, Option, Reply, Request, menu_options
@@ -18,10 +17,6 @@ FEEDBACK_INTENT = "rate_answer"
 SEND_QUESTION = Payload("send_question").render()
 HELP = Payload("help").render()
 _WORD = re.compile(r"[a-z]+")
-
-
-def format_date(day: dt.date, content: Content) -> str:
-    return f"{day.day} {content.strings.months[day.month - 1]} {day.year}"
 
 
 def topic_payload(topic: Topic) -> str:
